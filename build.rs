@@ -1,0 +1,1 @@
+include!("udfs/build.rs");

@@ -1,0 +1,3 @@
+CREATE TABLE IF NOT EXISTS submission (
+  trustii_id BIGINT, name VARCHAR, x1 BIGINT, y1 BIGINT, x2 BIGINT, y2 BIGINT, class VARCHAR
+);

@@ -1,0 +1,44 @@
+-- 3. folds: per-image stratification features (seed-spec §3.1-3.2) and multilabel stratified
+-- folds (§3.3). Parameters: k = folds (default 4), seed (default 42).
+
+-- One row per cleaned train image; `labels` holds the 23 class indicators in class-id order.
+CREATE OR REPLACE TABLE fold_features AS
+SELECT name, width, height, img_surface, bb_avg_surface_ratio, n_boxes, labels, multilabel,
+       cut_bin(img_surface, min(img_surface) OVER (), max(img_surface) OVER (), 5) AS surface_bin,
+       cut_bin(bb_avg_surface_ratio, min(bb_avg_surface_ratio) OVER (), max(bb_avg_surface_ratio) OVER (), 5) AS bb_avg_surface_ratio_bin,
+       cut_bin(mean, min(mean) OVER (), max(mean) OVER (), 5) AS mean_bin,
+       cut_bin(std, min(std) OVER (), max(std) OVER (), 4) AS std_bin
+FROM (
+  SELECT b.name, b.width, b.height, b.width * b.height AS img_surface,
+         avg(CAST(b.bb_width * b.bb_height * 100 AS DOUBLE) / (b.width * b.height)) AS bb_avg_surface_ratio,
+         count(*) AS n_boxes,
+         make_array(
+           max(CASE WHEN class_id = 0 THEN 1 ELSE 0 END), max(CASE WHEN class_id = 1 THEN 1 ELSE 0 END),
+           max(CASE WHEN class_id = 2 THEN 1 ELSE 0 END), max(CASE WHEN class_id = 3 THEN 1 ELSE 0 END),
+           max(CASE WHEN class_id = 4 THEN 1 ELSE 0 END), max(CASE WHEN class_id = 5 THEN 1 ELSE 0 END),
+           max(CASE WHEN class_id = 6 THEN 1 ELSE 0 END), max(CASE WHEN class_id = 7 THEN 1 ELSE 0 END),
+           max(CASE WHEN class_id = 8 THEN 1 ELSE 0 END), max(CASE WHEN class_id = 9 THEN 1 ELSE 0 END),
+           max(CASE WHEN class_id = 10 THEN 1 ELSE 0 END), max(CASE WHEN class_id = 11 THEN 1 ELSE 0 END),
+           max(CASE WHEN class_id = 12 THEN 1 ELSE 0 END), max(CASE WHEN class_id = 13 THEN 1 ELSE 0 END),
+           max(CASE WHEN class_id = 14 THEN 1 ELSE 0 END), max(CASE WHEN class_id = 15 THEN 1 ELSE 0 END),
+           max(CASE WHEN class_id = 16 THEN 1 ELSE 0 END), max(CASE WHEN class_id = 17 THEN 1 ELSE 0 END),
+           max(CASE WHEN class_id = 18 THEN 1 ELSE 0 END), max(CASE WHEN class_id = 19 THEN 1 ELSE 0 END),
+           max(CASE WHEN class_id = 20 THEN 1 ELSE 0 END), max(CASE WHEN class_id = 21 THEN 1 ELSE 0 END),
+           max(CASE WHEN class_id = 22 THEN 1 ELSE 0 END)
+         ) AS labels,
+         array_to_string(array_sort(array_distinct(array_agg(b.class_id))), '|') AS multilabel,
+         max(i.mean) AS mean, max(i.std) AS std
+  FROM boxes b JOIN images i ON i.name = b.name
+  GROUP BY b.name, b.width, b.height
+) per_image;
+
+-- The seed's 27 stratification columns: 23 indicators then the four bins (iterstrat casts
+-- them to booleans, so a bin counts as "bin != 0").
+CREATE OR REPLACE TABLE folds AS
+SELECT f.name, k.fold, f.width, f.height, f.img_surface, f.bb_avg_surface_ratio, f.n_boxes, f.labels,
+       f.multilabel, f.surface_bin, f.bb_avg_surface_ratio_bin, f.mean_bin, f.std_bin
+FROM fold_features f
+JOIN multilabel_kfold(
+       (SELECT name, array_concat(labels, make_array(surface_bin, bb_avg_surface_ratio_bin, mean_bin, std_bin)) AS y FROM fold_features),
+       id => 'name', labels => 'y', k => ${k:-4}, seed => ${seed:-42}) k
+  ON k.name = f.name;

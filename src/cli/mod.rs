@@ -1,0 +1,194 @@
+//! The `cytologia` command line. Every command goes through the engine builder; errors are
+//! one line on stderr and exit code 1.
+mod demo;
+mod functions;
+mod run;
+mod shell;
+mod synth;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::engine::{self, Engine};
+use crate::error::{Error, Result};
+use crate::output::Format;
+
+#[derive(Parser, Debug)]
+#[command(name = "cytologia", version, about = "SQL engine for white-blood-cell detection and classification in blood-smear images")]
+pub struct Cli {
+    /// Warehouse location: a folder, file:// URL or s3://bucket/prefix.
+    #[arg(long, global = true, env = "CYTOLOGIA_WAREHOUSE", default_value = crate::config::DEFAULT_WAREHOUSE)]
+    warehouse: String,
+    /// Worker threads (default: all cores).
+    #[arg(long, global = true)]
+    threads: Option<usize>,
+    /// More logging (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run SQL statements (separated by ';') and print the last result.
+    Sql {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// The statements.
+        sql: String,
+    },
+    /// Run SQL script files in order, substituting ${name} parameters.
+    Run {
+        /// Script files, run in the order given.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Parameter values: --set fold=0 --set data=./smears
+        #[arg(long = "set", value_parser = parse_kv)]
+        params: Vec<(String, String)>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Interactive SQL shell (history, multi-line statements, \d, timing).
+    Shell,
+    /// List every SQL function of cytologia with its documentation.
+    Functions {
+        /// Show one function in full.
+        name: Option<String>,
+        /// Print the whole reference as Markdown (the README's function reference).
+        #[arg(long)]
+        markdown: bool,
+    },
+    /// Create the catalog's tables and views in the warehouse (idempotent).
+    Init,
+    /// Generate a synthetic blood-smear dataset in the challenge's formats.
+    Synth {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 1000)]
+        train: usize,
+        #[arg(long, default_value_t = 300)]
+        test: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Generate synthetic smears and run the pipeline scripts on them end to end.
+    Demo {
+        /// Output folder (data, warehouse, outputs).
+        #[arg(long, default_value = "demo-out")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 600)]
+        train: usize,
+        #[arg(long, default_value_t = 200)]
+        test: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+}
+
+fn parse_kv(s: &str) -> std::result::Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| format!("expected name=value, got '{s}'"))
+}
+
+pub async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    install_panic_hook();
+    match dispatch(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CYTOLOGIA_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("{level},deltalake=error,datafusion=warn"))
+    });
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().try_init();
+}
+
+/// A bug must still print one line, not a backtrace (RUST_BACKTRACE=1 shows it).
+fn install_panic_hook() {
+    if std::env::var_os("RUST_BACKTRACE").is_some() {
+        return;
+    }
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".into());
+        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!("error: internal error: {msg}{at} (this is a bug; RUST_BACKTRACE=1 shows details)");
+    }));
+}
+
+fn config(cli: &Cli) -> Config {
+    let mut c = Config::default().with_warehouse(cli.warehouse.clone());
+    c.progress = true;
+    if let Some(t) = cli.threads {
+        c.threads = t.max(1);
+    }
+    c
+}
+
+async fn open(cli: &Cli) -> Result<Engine> {
+    engine::build(&config(cli)).await
+}
+
+async fn dispatch(cli: Cli) -> Result<()> {
+    match &cli.command {
+        Command::Sql { format, sql } => {
+            let engine = open(&cli).await?;
+            let stmts = crate::script::split(sql);
+            if stmts.is_empty() {
+                return Err(Error::Usage("no SQL statement given".into()));
+            }
+            let last = stmts.len() - 1;
+            let mut stdout = std::io::stdout().lock();
+            for (i, s) in stmts.iter().enumerate() {
+                let out = engine.execute(&s.sql).await?;
+                if i == last {
+                    crate::output::write(out, *format, &mut stdout).await?;
+                } else {
+                    let mut sink = std::io::sink();
+                    crate::output::write(out, Format::Csv, &mut sink).await?;
+                }
+            }
+            Ok(())
+        }
+        Command::Run { files, params, format } => {
+            let engine = open(&cli).await?;
+            let params: BTreeMap<String, String> = params.iter().cloned().collect();
+            run::run_files(&engine, files, &params, *format, &mut std::io::stdout().lock()).await
+        }
+        Command::Shell => shell::run(open(&cli).await?).await,
+        Command::Functions { name, markdown } => functions::show(name.as_deref(), *markdown),
+        Command::Init => {
+            let engine = open(&cli).await?;
+            for line in crate::catalog::apply(&engine).await? {
+                println!("{line}");
+            }
+            println!("catalog ready in {}", engine.warehouse().root());
+            Ok(())
+        }
+        Command::Synth { out, train, test, seed } => synth::run(out, *train, *test, *seed).map(|_| ()),
+        Command::Demo { out, train, test, seed } => demo::run(&cli, out, *train, *test, *seed).await,
+    }
+}

@@ -1,0 +1,65 @@
+//! `cytologia run`: scripts with parameters; stops at the first error with file and line.
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::output::Format;
+
+pub async fn run_files(
+    engine: &Engine,
+    files: &[PathBuf],
+    params: &BTreeMap<String, String>,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<()> {
+    for f in files {
+        let text = std::fs::read_to_string(f).map_err(|e| Error::io(f, e))?;
+        run_text(engine, &f.display().to_string(), &text, params, format, out).await?;
+    }
+    Ok(())
+}
+
+/// Runs one script's text; `file` names it in errors.
+pub async fn run_text(
+    engine: &Engine,
+    file: &str,
+    text: &str,
+    params: &BTreeMap<String, String>,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let text = crate::script::substitute(text, params)
+        .map_err(|(line, message)| Error::Script { file: file.into(), line, message })?;
+    for stmt in crate::script::split(&text) {
+        let spinner = spinner(&format!("{}:{}", short(file), stmt.line));
+        let started = Instant::now();
+        let result = async {
+            let o = engine.execute(&stmt.sql).await?;
+            crate::output::write(o, format, out).await
+        }
+        .await;
+        spinner.finish_and_clear();
+        result.map_err(|e| Error::Script { file: file.into(), line: stmt.line, message: e.to_string() })?;
+        tracing::info!("{file}:{} done in {:.2?}", stmt.line, started.elapsed());
+    }
+    Ok(())
+}
+
+fn short(file: &str) -> String {
+    Path::new(file).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| file.to_string())
+}
+
+/// A spinner on stderr while a statement runs (hidden when stderr is not a terminal).
+fn spinner(label: &str) -> indicatif::ProgressBar {
+    let pb = indicatif::ProgressBar::new_spinner();
+    pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
+        pb.set_style(style);
+    }
+    pb.set_message(label.to_string());
+    pb.enable_steady_tick(Duration::from_millis(120));
+    pb
+}

@@ -1,0 +1,111 @@
+//! The engine builder: one function returns the configured DataFusion session (warehouse
+//! catalog, object stores, every SQL function), wrapped with the statement executor that
+//! makes DDL and DML persistent. The CLI and every later front end go through [`Engine`].
+mod env;
+mod execute;
+
+pub use execute::Output;
+
+use std::sync::{Arc, OnceLock};
+
+use datafusion::catalog::SchemaProvider;
+use datafusion::execution::context::SessionState;
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+use cytologia_udfs::env::EnvConfig;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::warehouse::{view, StoredView, Warehouse, WarehouseSchema};
+
+pub use env::WarehouseEnv;
+
+pub struct Engine {
+    ctx: SessionContext,
+    warehouse: Arc<Warehouse>,
+    schema: Arc<WarehouseSchema>,
+}
+
+/// Builds the engine for `config`: opens (or creates) the warehouse, registers every function,
+/// loads stored views, and applies the catalog on first use.
+pub async fn build(config: &Config) -> Result<Engine> {
+    let url = config.warehouse_url()?;
+    let warehouse = Arc::new(Warehouse::open(url.clone(), config.storage_options.clone())?);
+    let schema = Arc::new(WarehouseSchema::new(warehouse.clone()));
+    schema.refresh().await?;
+
+    let session_config = SessionConfig::new()
+        .with_information_schema(true)
+        .with_target_partitions(config.threads.max(1))
+        .with_default_catalog_and_schema("datafusion", "public");
+    let ctx = SessionContext::new_with_config(session_config).enable_url_table();
+    ctx.catalog("datafusion")
+        .ok_or_else(|| Error::Usage("default catalog missing".into()))?
+        .register_schema("public", schema.clone())?;
+
+    let env = Arc::new(WarehouseEnv {
+        config: EnvConfig { warehouse_url: url.to_string(), device: config.device.clone(), threads: config.threads },
+        warehouse: warehouse.clone(),
+        schema: schema.clone(),
+        ctx: OnceLock::new(),
+        config_progress: config.progress,
+    });
+    cytologia_udfs::register_all(&ctx, env.clone())?;
+    let _ = env.ctx.set(ctx.clone());
+
+    let engine = Engine { ctx, warehouse, schema };
+    engine.load_views().await?;
+    if !engine.schema.table_exist("classes") {
+        crate::catalog::apply(&engine).await?;
+    }
+    Ok(engine)
+}
+
+impl Engine {
+    /// The configured DataFusion session. Queries may run on it directly; statements that
+    /// must persist (CREATE TABLE, INSERT, DROP, CREATE VIEW) go through [`Engine::execute`].
+    pub fn ctx(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    pub fn state(&self) -> SessionState {
+        self.ctx.state()
+    }
+
+    pub fn warehouse(&self) -> &Arc<Warehouse> {
+        &self.warehouse
+    }
+
+    async fn load_views(&self) -> Result<()> {
+        let views = self.warehouse.load_views().await?;
+        // Views may build on views: plan in rounds until no more succeed.
+        let mut pending = views;
+        loop {
+            let before = pending.len();
+            let mut still = Vec::new();
+            for v in pending {
+                match self.register_view(v.clone()).await {
+                    Ok(()) => {}
+                    Err(_) => still.push(v),
+                }
+            }
+            pending = still;
+            if pending.is_empty() || pending.len() == before {
+                break;
+            }
+        }
+        for v in pending {
+            if let Err(e) = self.register_view(v.clone()).await {
+                tracing::warn!("view '{}' cannot be planned and is unavailable: {e}", v.name);
+            }
+        }
+        Ok(())
+    }
+
+    async fn register_view(&self, v: StoredView) -> Result<()> {
+        let plan = view::plan_view(&self.ctx.state(), &v).await?;
+        let schema = Arc::new(plan.schema().as_arrow().clone());
+        self.schema.set_view(&v.name.clone(), Some(Arc::new(view::LazyView::new(v, schema))));
+        Ok(())
+    }
+}

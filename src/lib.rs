@@ -1,0 +1,17 @@
+//! cytologia: a SQL-first engine for detecting and classifying white blood cells in
+//! blood-smear images. See ARCHITECTURE.md for the map.
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod output;
+pub mod pipeline;
+pub mod progress;
+pub mod script;
+pub mod synth;
+pub mod warehouse;
+
+pub use config::Config;
+pub use engine::{build, Engine, Output};
+pub use error::{Error, Result};

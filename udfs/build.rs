@@ -1,0 +1,27 @@
+// Shared by the cytologia and cytologia-udfs packages (the root build.rs includes this file):
+// binaries and test executables find libtorch and ONNX Runtime without LD_LIBRARY_PATH.
+// scripts/setup writes .cytologia-env/paths.env; .cargo/config.toml points CYTOLOGIA_ENV_DIR at it.
+fn main() {
+    println!("cargo:rerun-if-env-changed=CYTOLOGIA_ENV_DIR");
+    let Ok(dir) = std::env::var("CYTOLOGIA_ENV_DIR") else {
+        println!("cargo:warning=CYTOLOGIA_ENV_DIR is not set; build through cargo in the repository so .cargo/config.toml applies");
+        return;
+    };
+    let paths = std::path::Path::new(&dir).join("paths.env");
+    println!("cargo:rerun-if-changed={}", paths.display());
+    let Ok(text) = std::fs::read_to_string(&paths) else {
+        println!("cargo:warning=native libraries not installed ({} missing): run scripts/setup", paths.display());
+        return;
+    };
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once('=') else { continue };
+        match key {
+            // DT_RPATH (not RUNPATH) so libtorch_cpu.so's own dependencies resolve too.
+            "CYTOLOGIA_LIB_DIRS" => {
+                println!("cargo:rustc-link-arg=-Wl,--disable-new-dtags,-rpath,{value}");
+            }
+            "CYTOLOGIA_ORT_DYLIB" => println!("cargo:rustc-env=CYTOLOGIA_ORT_DYLIB={value}"),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! What SQL functions need from the engine, without importing it (`udfs` never depends on
+//! the `cytologia` crate). `src/engine` implements [`EngineEnv`] over the Delta warehouse.
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::catalog::TableProvider;
+use datafusion::error::Result;
+use datafusion::logical_expr::LogicalPlan;
+
+/// How a table write treats an existing table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMode {
+    /// Fail when the table exists.
+    Create,
+    /// Replace the table's content (and schema) in one commit.
+    Replace,
+    /// Add rows in one commit.
+    Append,
+}
+
+/// One committed version of a warehouse table.
+#[derive(Debug, Clone)]
+pub struct TableVersionInfo {
+    pub version: i64,
+    pub timestamp_ms: Option<i64>,
+    pub operation: Option<String>,
+    pub parameters: Option<String>,
+}
+
+/// Engine settings functions may read.
+#[derive(Debug, Clone)]
+pub struct EnvConfig {
+    /// Where tables live, as a URL (`file:///...` or `s3://...`).
+    pub warehouse_url: String,
+    /// Default device for inference and training: `auto`, `cpu` or `cuda`.
+    pub device: String,
+    /// Worker threads for CPU-heavy functions.
+    pub threads: usize,
+}
+
+/// Progress of one long-running piece of work (a scan, a training run).
+pub trait ProgressSink: Send + Sync {
+    fn inc(&self, n: u64);
+    fn finish(&self);
+}
+
+#[derive(Debug, Default)]
+pub struct NoProgress;
+
+impl ProgressSink for NoProgress {
+    fn inc(&self, _n: u64) {}
+    fn finish(&self) {}
+}
+
+#[async_trait]
+pub trait EngineEnv: Send + Sync + std::fmt::Debug {
+    fn config(&self) -> &EnvConfig;
+
+    /// A warehouse table as a provider; `version` reads an earlier committed version.
+    async fn table(&self, name: &str, version: Option<i64>) -> Result<Arc<dyn TableProvider>>;
+
+    /// Committed versions of a table, newest first.
+    async fn history(&self, name: &str) -> Result<Vec<TableVersionInfo>>;
+
+    /// Streams `plan` into a table in one atomic commit; returns the rows written.
+    async fn write_table(&self, name: &str, plan: LogicalPlan, mode: WriteMode) -> Result<u64>;
+
+    /// Plans and runs `plan` with the engine's session, streaming its batches (for table
+    /// functions that consume their whole input at execution time).
+    async fn execute(&self, plan: LogicalPlan) -> Result<datafusion::execution::SendableRecordBatchStream>;
+
+    /// A progress display for `total` units of work (the CLI draws a bar with rate and ETA).
+    fn progress(&self, _label: &str, _total: u64) -> Arc<dyn ProgressSink> {
+        Arc::new(NoProgress)
+    }
+}
+
+pub type EnvRef = Arc<dyn EngineEnv>;

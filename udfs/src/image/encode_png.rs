@@ -1,0 +1,57 @@
+use std::sync::{Arc, LazyLock};
+
+use datafusion::arrow::array::BinaryArray;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::error::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, DocSection, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+};
+
+use super::codec;
+use super::value::ImageColumn;
+
+const NAME: &str = "encode_png";
+
+static DOC: LazyLock<Documentation> = LazyLock::new(|| {
+    Documentation::builder(
+        DocSection { include: true, label: "Image functions", description: None },
+        "Encodes an image as lossless PNG bytes (RGB8), e.g. to store crops or export pixels.",
+        "encode_png(image)",
+    )
+    .with_argument("image", "Encoded bytes, a pixel struct or a file path.")
+    .with_sql_example("SELECT length(encode_png(decode_image(content))) FROM images LIMIT 1;")
+    .build()
+});
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct EncodePng {
+    signature: Signature,
+}
+
+impl Default for EncodePng {
+    fn default() -> Self {
+        EncodePng { signature: Signature::any(1, Volatility::Immutable) }
+    }
+}
+
+impl ScalarUDFImpl for EncodePng {
+    fn name(&self) -> &str {
+        NAME
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Binary)
+    }
+    fn documentation(&self) -> Option<&Documentation> {
+        Some(&DOC)
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let col = ImageColumn::new(NAME, &arrays[0])?;
+        let rows = col.par_map(NAME, |item| codec::encode_png(&item.rgb()?))?;
+        let out: BinaryArray = rows.iter().map(|r| r.as_deref()).collect();
+        Ok(ColumnarValue::Array(Arc::new(out)))
+    }
+}

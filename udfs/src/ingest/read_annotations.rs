@@ -1,0 +1,124 @@
+use std::path::PathBuf;
+use std::sync::{Arc, LazyLock};
+
+use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::catalog::streaming::StreamingTable;
+use datafusion::common::ScalarValue;
+use datafusion::datasource::provider_as_source;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::logical_expr::{DocSection, Documentation, LogicalPlan, LogicalPlanBuilder};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::streaming::PartitionStream;
+
+use super::annotations::{self, Kind, Record};
+use crate::tablefn::{InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
+
+const NAME: &str = "read_annotations";
+
+static DOC: LazyLock<Documentation> = LazyLock::new(|| {
+    Documentation::builder(
+        DocSection { include: true, label: "Ingest functions", description: None },
+        "Reads one of the challenge's CSV files strictly, keeping the file's line order in \
+         `row_number` (1 = first data line). `kind => 'train'` expects `NAME,x1,y1,x2,y2,class` and \
+         returns `row_number, name, x1, y1, x2, y2, class`; `'test'` expects `trustii_id,NAME`; \
+         `'test_truth'` expects `trustii_id,NAME,x1,y1,x2,y2,class`. A bad row is an error naming \
+         the file, line and field; a class name outside the 23 is rejected with the valid list.",
+        "read_annotations(path, kind => 'train' [, missing_ok => false])",
+    )
+    .with_argument("path", "The CSV file.")
+    .with_sql_example("CREATE OR REPLACE TABLE labels AS SELECT * FROM read_annotations('smears/train.csv', kind => 'train');")
+    .build()
+});
+
+static SIG: LazyLock<TableFnSignature> = LazyLock::new(|| TableFnSignature {
+    input: InputKind::None,
+    params: vec![
+        Param::required("path", ParamKind::Str, "the CSV file"),
+        Param::optional("kind", ParamKind::Str, ScalarValue::Utf8(Some("train".into())), "'train', 'test' or 'test_truth'"),
+        Param::optional("missing_ok", ParamKind::Bool, ScalarValue::Boolean(Some(false)), "a missing file gives zero rows instead of an error"),
+    ],
+});
+
+fn schema(kind: Kind) -> SchemaRef {
+    let i = |n: &str| Field::new(n, DataType::Int64, false);
+    let t = |n: &str| Field::new(n, DataType::Utf8, false);
+    Arc::new(Schema::new(match kind {
+        Kind::Train => vec![i("row_number"), t("name"), i("x1"), i("y1"), i("x2"), i("y2"), t("class")],
+        Kind::Test => vec![i("row_number"), i("trustii_id"), t("name")],
+        Kind::TestTruth => vec![i("row_number"), i("trustii_id"), t("name"), i("x1"), i("y1"), i("x2"), i("y2"), t("class")],
+    }))
+}
+
+#[derive(Debug, Default)]
+pub struct ReadAnnotations;
+
+impl TableFn for ReadAnnotations {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+    fn signature(&self) -> &TableFnSignature {
+        &SIG
+    }
+    fn documentation(&self) -> &Documentation {
+        &DOC
+    }
+    fn plan(&self, call: TableFnCall) -> Result<LogicalPlan> {
+        let path = PathBuf::from(call.args.str("path")?);
+        let kind_s = call.args.str("kind")?;
+        let kind = Kind::parse(kind_s).ok_or_else(|| call.args.error(format!("kind must be 'train', 'test' or 'test_truth', got '{kind_s}'")))?;
+        let missing_ok = call.args.bool("missing_ok")?;
+        if !path.exists() && !missing_ok {
+            return Err(call.args.error(format!("'{}' does not exist", path.display())));
+        }
+        let schema = schema(kind);
+        let part = CsvPartition { path, kind, schema: schema.clone() };
+        let table = StreamingTable::try_new(schema, vec![Arc::new(part)])?;
+        LogicalPlanBuilder::scan(NAME, provider_as_source(Arc::new(table)), None)?.build()
+    }
+}
+
+#[derive(Debug)]
+struct CsvPartition {
+    path: PathBuf,
+    kind: Kind,
+    schema: SchemaRef,
+}
+
+impl PartitionStream for CsvPartition {
+    fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
+        let (path, kind, schema) = (self.path.clone(), self.kind, self.schema.clone());
+        let fut = async move {
+            let records = if path.exists() {
+                tokio::task::spawn_blocking(move || annotations::read(&path, kind))
+                    .await
+                    .map_err(|e| DataFusionError::Execution(e.to_string()))?
+                    .map_err(|e| DataFusionError::Execution(format!("{NAME}(): {e}")))?
+            } else {
+                Vec::new()
+            };
+            to_batch(&schema, &records, kind)
+        };
+        Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), futures::stream::once(fut)))
+    }
+}
+
+fn to_batch(schema: &SchemaRef, r: &[Record], kind: Kind) -> Result<RecordBatch> {
+    let ints = |f: &dyn Fn(&Record) -> i64| -> ArrayRef { Arc::new(Int64Array::from_iter_values(r.iter().map(f))) };
+    let texts = |f: &dyn Fn(&Record) -> &str| -> ArrayRef { Arc::new(StringArray::from_iter_values(r.iter().map(f))) };
+    let rn = ints(&|x| x.row_number);
+    let id = ints(&|x| x.trustii_id.unwrap_or_default());
+    let name = texts(&|x| x.name.as_str());
+    let b = |k: usize| ints(&move |x: &Record| x.bbox.map_or(0, |b| b[k]));
+    let class = texts(&|x| x.class.as_deref().unwrap_or(""));
+    let cols = match kind {
+        Kind::Train => vec![rn, name, b(0), b(1), b(2), b(3), class],
+        Kind::Test => vec![rn, id, name],
+        Kind::TestTruth => vec![rn, id, name, b(0), b(1), b(2), b(3), class],
+    };
+    Ok(RecordBatch::try_new(schema.clone(), cols)?)
+}

@@ -1,0 +1,100 @@
+//! Every SQL function of cytologia, one module per family. Kernels are plain Rust; each SQL
+//! function is a thin adapter in a file named after it, carrying its documentation.
+//!
+//! `register_all(ctx, env)` installs them all; `all_functions()` lists their documentation
+//! (the source of `cytologia functions` and the README's reference).
+pub mod docs;
+pub mod env;
+pub mod error;
+pub mod sync;
+pub mod tablefn;
+
+pub mod dedupe;
+pub mod folds;
+pub mod image;
+pub mod ingest;
+pub mod runtime;
+pub mod tables;
+pub mod warehouse;
+
+use std::sync::Arc;
+
+use datafusion::error::Result;
+use datafusion::logical_expr::ScalarUDF;
+use datafusion::prelude::SessionContext;
+
+use docs::{FunctionDoc, FunctionKind};
+use env::EnvRef;
+use tablefn::{TableFnPlanner, TableFnRef};
+
+fn scalar_functions() -> Vec<(&'static str, Arc<ScalarUDF>)> {
+    let mut v = Vec::new();
+    v.extend(image::scalar_functions().into_iter().map(|f| (image::FAMILY, f)));
+    v.extend(folds::scalar_functions().into_iter().map(|f| (folds::FAMILY, f)));
+    v
+}
+
+fn table_functions() -> Vec<(&'static str, TableFnRef)> {
+    let mut v = Vec::new();
+    v.extend(warehouse::table_functions().into_iter().map(|f| (warehouse::FAMILY, f)));
+    v.extend(tables::table_functions().into_iter().map(|f| (tables::FAMILY, f)));
+    v.extend(dedupe::table_functions().into_iter().map(|f| (dedupe::FAMILY, f)));
+    v.extend(ingest::table_functions().into_iter().map(|f| (ingest::FAMILY, f)));
+    v.extend(folds::table_functions().into_iter().map(|f| (folds::FAMILY, f)));
+    v.extend(runtime::table_functions().into_iter().map(|f| (runtime::FAMILY, f)));
+    v
+}
+
+/// Registers every function of the project on `ctx`.
+pub fn register_all(ctx: &SessionContext, env: EnvRef) -> Result<()> {
+    for (_, f) in scalar_functions() {
+        ctx.register_udf(f.as_ref().clone());
+    }
+    let tfs: Vec<TableFnRef> = table_functions().into_iter().map(|(_, f)| f).collect();
+    ctx.register_relation_planner(Arc::new(TableFnPlanner::new(tfs, env)))?;
+    Ok(())
+}
+
+/// The documentation of every function, for `cytologia functions` and the reference page.
+pub fn all_functions() -> Vec<FunctionDoc> {
+    let mut out = Vec::new();
+    for (family, f) in scalar_functions() {
+        if let Some(doc) = f.documentation() {
+            out.push(FunctionDoc { name: f.name().to_string(), family, kind: FunctionKind::Scalar, doc: doc.clone() });
+        }
+    }
+    for (family, f) in table_functions() {
+        let mut doc = f.documentation().clone();
+        // Options are documented from the signature, so docs and behaviour cannot drift.
+        let mut args = doc.arguments.take().unwrap_or_default();
+        for p in &f.signature().params {
+            if !args.iter().any(|(n, _)| n == p.name) {
+                let default = p.default.as_ref().map(|d| format!(" Default: `{d}`.")).unwrap_or_else(|| " Required.".into());
+                args.push((p.name.to_string(), format!("{}.{default}", p.description)));
+            }
+        }
+        doc.arguments = if args.is_empty() { None } else { Some(args) };
+        out.push(FunctionDoc { name: f.name().to_string(), family, kind: FunctionKind::Table, doc });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_documented() {
+        let all = all_functions();
+        let mut names: Vec<_> = all.iter().map(|f| f.name.clone()).collect();
+        names.dedup();
+        assert_eq!(names.len(), all.len(), "two functions share a name");
+        for f in &all {
+            assert!(!f.doc.description.is_empty(), "{} has no description", f.name);
+            assert!(f.doc.syntax_example.starts_with(&f.name), "{}: syntax example must start with the name", f.name);
+            assert!(f.doc.sql_example.is_some(), "{} has no SQL example", f.name);
+        }
+        assert_eq!(scalar_functions().len() + table_functions().len(), all.len());
+    }
+}

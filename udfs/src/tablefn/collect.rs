@@ -1,0 +1,72 @@
+//! For table functions whose algorithm needs its whole input at once (fold assignment,
+//! duplicate groups): the input is planned as a real plan, streamed once at execution, and the
+//! CPU work runs on a blocking thread. Nothing runs at planning time.
+use std::sync::Arc;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::compute::concat_batches;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::streaming::StreamingTable;
+use datafusion::datasource::provider_as_source;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::streaming::PartitionStream;
+use futures::StreamExt;
+
+use crate::env::EnvRef;
+
+type Compute = dyn Fn(RecordBatch) -> Result<RecordBatch> + Send + Sync;
+
+/// A scan named `name` with schema `output` whose one partition collects `input` and
+/// applies `compute` to it.
+pub fn collect_then(
+    name: &'static str,
+    input: LogicalPlan,
+    env: EnvRef,
+    output: SchemaRef,
+    compute: impl Fn(RecordBatch) -> Result<RecordBatch> + Send + Sync + 'static,
+) -> Result<LogicalPlan> {
+    let part = CollectPartition { name, input, env, output: output.clone(), compute: Arc::new(compute) };
+    let table = StreamingTable::try_new(output, vec![Arc::new(part)])?;
+    LogicalPlanBuilder::scan(name, provider_as_source(Arc::new(table)), None)?.build()
+}
+
+struct CollectPartition {
+    name: &'static str,
+    input: LogicalPlan,
+    env: EnvRef,
+    output: SchemaRef,
+    compute: Arc<Compute>,
+}
+
+impl std::fmt::Debug for CollectPartition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CollectPartition({})", self.name)
+    }
+}
+
+impl PartitionStream for CollectPartition {
+    fn schema(&self) -> &SchemaRef {
+        &self.output
+    }
+
+    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
+        let (name, input, env, compute) = (self.name, self.input.clone(), self.env.clone(), self.compute.clone());
+        let fut = async move {
+            let schema = input.schema().inner().clone();
+            let mut stream = env.execute(input).await?;
+            let mut batches = Vec::new();
+            while let Some(b) = stream.next().await {
+                batches.push(b?);
+            }
+            let all = concat_batches(&schema, &batches)?;
+            drop(batches);
+            tokio::task::spawn_blocking(move || compute(all))
+                .await
+                .map_err(|e| DataFusionError::Execution(format!("{name}(): {e}")))?
+        };
+        Box::pin(RecordBatchStreamAdapter::new(self.output.clone(), futures::stream::once(fut)))
+    }
+}
