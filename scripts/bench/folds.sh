@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 TRAIN=${1:-../shared/data/train.csv}
 scripts/setup --bench >/dev/null
-cargo build --release --bin cytologia 2>/dev/null
+cargo build --release --all-targets 2>/dev/null
 tmp=$(mktemp -d)
 .cytologia-env/bench/bin/python scripts/bench/folds_reference.py "$TRAIN" "$tmp/ref.csv"
 WH="$tmp/wh"

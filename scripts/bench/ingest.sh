@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-1200}
 scripts/setup --bench >/dev/null
-cargo build --release --bin cytologia 2>/dev/null
+cargo build --release --all-targets 2>/dev/null
 tmp=$(mktemp -d)
 target/release/cytologia synth --out "$tmp/data" --train "$N" --test 0 --seed 1 2>/dev/null
 n=$(ls "$tmp/data/images" | wc -l)

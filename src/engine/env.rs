@@ -38,6 +38,13 @@ impl EngineEnv for WarehouseEnv {
     }
 
     async fn table(&self, name: &str, version: Option<i64>) -> Result<Arc<dyn TableProvider>> {
+        if version.is_none() {
+            // Views and tables, as the catalog resolves them.
+            use datafusion::catalog::SchemaProvider;
+            return self.schema.table(name).await?.ok_or_else(|| {
+                DataFusionError::Plan(format!("table '{name}' not found"))
+            });
+        }
         let table = self.warehouse.open_table(name, version).await.map_err(ext)?;
         table.table_provider().await
     }

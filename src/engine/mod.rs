@@ -10,6 +10,7 @@ use std::sync::{Arc, OnceLock};
 
 use datafusion::catalog::SchemaProvider;
 use datafusion::execution::context::SessionState;
+use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use cytologia_udfs::env::EnvConfig;
@@ -38,7 +39,13 @@ pub async fn build(config: &Config) -> Result<Engine> {
         .with_information_schema(true)
         .with_target_partitions(config.threads.max(1))
         .with_default_catalog_and_schema("datafusion", "public");
-    let ctx = SessionContext::new_with_config(session_config).enable_url_table();
+    // Delta's query planner executes the custom nodes of its writer (metrics observers).
+    let state = SessionStateBuilder::new()
+        .with_default_features()
+        .with_config(session_config)
+        .with_query_planner(deltalake::delta_datafusion::planner::DeltaPlanner::new())
+        .build();
+    let ctx = SessionContext::new_with_state(state).enable_url_table();
     ctx.catalog("datafusion")
         .ok_or_else(|| Error::Usage("default catalog missing".into()))?
         .register_schema("public", schema.clone())?;

@@ -74,6 +74,9 @@ impl Warehouse {
         if let Some(v) = version {
             b = b.with_version(u64::try_from(v).map_err(|_| Error::table(name, format!("invalid version {v}")))?);
         }
+        if !self.exists(name).await? {
+            return Err(Error::table(name, "no such table"));
+        }
         match b.load().await {
             Ok(t) => Ok(t),
             Err(deltalake::DeltaTableError::NotATable(_)) => Err(Error::table(name, "no such table")),
@@ -85,9 +88,16 @@ impl Warehouse {
         }
     }
 
+    /// A table exists when its Delta log has at least one entry.
     pub async fn exists(&self, name: &str) -> Result<bool> {
-        let t = self.builder(name)?.build().map_err(|e| delta_error(name, e))?;
-        t.verify_deltatable_existence().await.map_err(|e| delta_error(name, e))
+        check_name(name)?;
+        let log = ObjectPath::from(format!("{name}/_delta_log"));
+        let mut entries = self.store.list(Some(&log));
+        match entries.try_next().await {
+            Ok(first) => Ok(first.is_some()),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(Error::table(name, e.to_string())),
+        }
     }
 
     /// Names of the Delta tables under the root.
@@ -111,6 +121,9 @@ impl Warehouse {
     /// Streams `plan` into table `name` in one commit and returns the rows written.
     pub async fn write(&self, name: &str, plan: LogicalPlan, mode: WriteMode, state: &SessionState) -> Result<u64> {
         let url = self.table_url(name)?;
+        if let Ok(dir) = url.to_file_path() {
+            std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        }
         let table = DeltaTable::try_from_url_with_storage_options(url, self.storage_options.clone())
             .await
             .map_err(|e| delta_error(name, e))?;

@@ -22,7 +22,7 @@ fn tables_persist_across_processes() {
     csv(&wh, "DROP VIEW big; DROP TABLE t");
     let (ok, _, err) = cytologia(&wh, &["sql", "SELECT * FROM t"]);
     assert!(!ok);
-    assert!(err.contains("'t' not found"), "{err}");
+    assert!(err.contains("t' not found"), "{err}");
 }
 
 #[test]
@@ -200,7 +200,7 @@ fn synth_is_deterministic_and_in_challenge_format() {
     let wh = dir.path().join("wh");
     let images = a.join("images");
     let q = format!(
-        "SELECT count(*) AS n, sum(CASE WHEN decode_image('{}/' || \"NAME\").width = image_info('{}/' || \"NAME\").width THEN 1 ELSE 0 END) AS same \
+        "SELECT count(*) AS n, sum(CASE WHEN decode_image('{}/' || \"NAME\")['width'] = image_info('{}/' || \"NAME\")['width'] THEN 1 ELSE 0 END) AS same \
          FROM (SELECT DISTINCT \"NAME\" FROM '{}')",
         images.display(), images.display(), a.join("train.csv").display()
     );

@@ -30,6 +30,7 @@ use tablefn::{TableFnPlanner, TableFnRef};
 fn scalar_functions() -> Vec<(&'static str, Arc<ScalarUDF>)> {
     let mut v = Vec::new();
     v.extend(image::scalar_functions().into_iter().map(|f| (image::FAMILY, f)));
+    v.extend(dedupe::scalar_functions().into_iter().map(|f| (dedupe::FAMILY, f)));
     v.extend(folds::scalar_functions().into_iter().map(|f| (folds::FAMILY, f)));
     v
 }
@@ -38,6 +39,7 @@ fn table_functions() -> Vec<(&'static str, TableFnRef)> {
     let mut v = Vec::new();
     v.extend(warehouse::table_functions().into_iter().map(|f| (warehouse::FAMILY, f)));
     v.extend(tables::table_functions().into_iter().map(|f| (tables::FAMILY, f)));
+    v.extend(image::table_functions().into_iter().map(|f| (image::FAMILY, f)));
     v.extend(dedupe::table_functions().into_iter().map(|f| (dedupe::FAMILY, f)));
     v.extend(ingest::table_functions().into_iter().map(|f| (ingest::FAMILY, f)));
     v.extend(folds::table_functions().into_iter().map(|f| (folds::FAMILY, f)));

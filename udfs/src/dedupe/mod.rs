@@ -3,12 +3,17 @@
 pub mod rule;
 
 mod dedupe_phash;
+mod hamming_distance;
 
 use std::sync::Arc;
 
 use crate::tablefn::TableFnRef;
 
 pub const FAMILY: &str = "dedupe";
+
+pub fn scalar_functions() -> Vec<Arc<datafusion::logical_expr::ScalarUDF>> {
+    vec![Arc::new(datafusion::logical_expr::ScalarUDF::new_from_impl(hamming_distance::HammingDistance::default()))]
+}
 
 pub fn table_functions() -> Vec<TableFnRef> {
     vec![Arc::new(dedupe_phash::DedupePhash)]

@@ -52,24 +52,11 @@ pub fn read_header(bytes: &[u8]) -> Result<ImageHeader> {
     Ok(ImageHeader { width: w, height: h, channels, format: format_name(format) })
 }
 
-/// Decodes to RGB8 the way PIL's `Image.open(f).convert("RGBA").convert("RGB")` would for
-/// 8-bit files: grey is replicated, alpha is dropped (not composited).
+/// Decodes to RGB8 exactly as PIL's `Image.open(f).convert("RGBA").convert("RGB")` does (see
+/// `pil_decode`: libjpeg-turbo for JPEG, PIL's mode conversions for PNG).
 pub fn decode_rgb(bytes: &[u8]) -> Result<Pixels> {
-    if is_jpeg(bytes) {
-        let img = turbojpeg::decompress(bytes, turbojpeg::PixelFormat::RGB)
-            .map_err(|e| bad(format!("invalid JPEG: {e}")))?;
-        let (w, h, pitch) = (img.width, img.height, img.pitch);
-        let data = if pitch == w * 3 {
-            img.pixels
-        } else {
-            img.pixels.chunks(pitch).flat_map(|row| row[..w * 3].iter().copied()).collect()
-        };
-        return Pixels::new(w as u32, h as u32, 3, data);
-    }
-    let dynimg = image::load_from_memory(bytes).map_err(|e| bad(e.to_string()))?;
-    let rgb = dynimg.to_rgb8();
-    let (w, h) = rgb.dimensions();
-    Pixels::new(w, h, 3, rgb.into_raw())
+    let img = super::pil_decode::decode_rgb(bytes).map_err(|e| bad(e.to_string()))?;
+    Pixels::new(img.width, img.height, 3, img.rgb)
 }
 
 /// Brings any pixel buffer to RGB8 (grey replicated, alpha dropped).

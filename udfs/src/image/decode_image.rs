@@ -20,7 +20,7 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     )
     .with_argument("image", "Encoded bytes, a pixel struct (returned as RGB) or a file path.")
     .with_sql_example(
-        "SELECT decode_image(content).width FROM images LIMIT 1;\n-- 360",
+        "SELECT decode_image(content)['width'] FROM images LIMIT 1;\n-- 360",
     )
     .build()
 });

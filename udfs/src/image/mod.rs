@@ -1,11 +1,22 @@
 //! Family `image`: the image value and functions over it. Kernels (`codec`) know nothing of
 //! DataFusion; each SQL function lives in its own file.
 pub mod codec;
+pub mod listing;
+pub mod perceptual_hash;
+pub mod pil_convert;
+pub mod pil_decode;
+pub mod pil_resample;
+pub mod stats;
 pub mod value;
 
 mod decode_image;
 mod encode_png;
 mod image_info;
+mod phash;
+mod read_images;
+
+#[cfg(test)]
+mod phash_goldens;
 
 use std::sync::Arc;
 
@@ -18,5 +29,10 @@ pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::new_from_impl(image_info::ImageInfo::default())),
         Arc::new(ScalarUDF::new_from_impl(decode_image::DecodeImage::default())),
         Arc::new(ScalarUDF::new_from_impl(encode_png::EncodePng::default())),
+        Arc::new(ScalarUDF::new_from_impl(phash::Phash::default())),
     ]
+}
+
+pub fn table_functions() -> Vec<crate::tablefn::TableFnRef> {
+    vec![Arc::new(read_images::ReadImages)]
 }

@@ -15,7 +15,7 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::PartitionStream;
 use sha2::{Digest, Sha256};
 
-use super::{codec, listing, phash, stats};
+use super::{codec, listing, perceptual_hash as phash, stats};
 use crate::env::ProgressSink;
 use crate::tablefn::{InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
 

@@ -4,7 +4,8 @@ use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::planner::{PlannedRelation, RelationPlanner, RelationPlannerContext, RelationPlanning};
 use datafusion::logical_expr::simplify::SimplifyContext;
-use datafusion::logical_expr::Expr;
+use datafusion::datasource::provider_as_source;
+use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder};
 use datafusion::optimizer::simplify_expressions::ExprSimplifier;
 use datafusion::sql::sqlparser::ast::{self, FunctionArg, FunctionArgExpr, ObjectName, TableFactor};
 
@@ -92,7 +93,7 @@ fn resolve_call(
                     let reference = ctx.object_name_to_table_reference(name)?;
                     table_name = Some(reference.table().to_string());
                 } else {
-                    input = Some(ctx.plan(table_factor(name))?);
+                    input = Some(plan_table(ctx, name, &env)?);
                 }
             }
             TableArg::Query(q) => {
@@ -165,6 +166,25 @@ fn table_arg(expr: &ast::Expr) -> Option<TableArg> {
         ast::Expr::Subquery(q) => Some(TableArg::Query(q.clone())),
         ast::Expr::Nested(inner) => table_arg(inner),
         _ => None,
+    }
+}
+
+/// Plans a table argument. DataFusion resolves only the tables it found in the statement's FROM
+/// clauses before planning, and a bare name inside a function's arguments is not one of them:
+/// CTEs and already-resolved tables are planned normally, anything else is looked up in the
+/// warehouse (tables and views) through the engine.
+fn plan_table(ctx: &mut dyn RelationPlannerContext, name: ObjectName, env: &EnvRef) -> Result<LogicalPlan> {
+    match ctx.plan(table_factor(name.clone())) {
+        Ok(plan) => Ok(plan),
+        Err(first) => {
+            let reference = ctx.object_name_to_table_reference(name)?;
+            let table = reference.table().to_string();
+            let env = env.clone();
+            match crate::sync::block_on(async move { env.table(&table, None).await }) {
+                Ok(provider) => LogicalPlanBuilder::scan(reference, provider_as_source(provider), None)?.build(),
+                Err(_) => Err(first),
+            }
+        }
     }
 }
 
