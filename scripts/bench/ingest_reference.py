@@ -5,13 +5,27 @@ process, as the seed ran it; prints images/s and writes name,phash for a parity 
 usage: ingest_reference.py IMAGES_DIR OUT_CSV
 """
 import glob
+import importlib.util
 import os
 import sys
 import time
+import types
 
 import numpy as np
 from PIL import Image
-from imagededup.methods import PHash
+
+# imagededup's package __init__ files import torch (for its CNN method) although PHash needs
+# none of it: register the packages without running their __init__, then import the real,
+# unmodified hashing module.
+import imagededup  # noqa: E402  (the top-level __init__ only defines __version__)
+
+for _name in ("imagededup.methods", "imagededup.utils"):
+    _spec = importlib.util.find_spec(_name)
+    _mod = types.ModuleType(_name)
+    _mod.__path__ = list(_spec.submodule_search_locations)
+    _mod.__spec__ = _spec
+    sys.modules[_name] = _mod
+from imagededup.methods.hashing import PHash  # noqa: E402
 
 hasher = PHash(verbose=False)
 files = sorted(glob.glob(os.path.join(sys.argv[1], "*")))
