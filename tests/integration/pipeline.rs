@@ -99,3 +99,39 @@ fn ingest_clean_folds_on_synthetic_smears() {
     assert_eq!(csv(&wh, "SELECT min(cardinality(labels)) AS a, max(cardinality(labels)) AS b FROM folds"), "a,b\n23,23\n");
     assert_eq!(csv(&wh, "SELECT count(*) AS n FROM folds WHERE surface_bin NOT BETWEEN 0 AND 4 OR std_bin NOT BETWEEN 0 AND 3"), "n\n0\n");
 }
+
+#[test]
+fn duplicated_rows_and_inverted_boxes_have_a_clear_outcome() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    synth(&data, 30, 10, 5);
+    let train = data.join("train.csv");
+    let text = std::fs::read_to_string(&train).unwrap();
+    let first = text.lines().nth(1).unwrap().to_string();
+    let name = first.split(',').next().unwrap().to_string();
+    // The first row again, and a box of the same image with x1 > x2.
+    let inverted = format!("{name},200,10,100,90,LY");
+    std::fs::write(&train, format!("{text}{first}\n{inverted}\n")).unwrap();
+    let wh = dir.path().join("wh");
+    let data_arg = format!("data={}", data.display());
+    let ingest = repo().join("sql/01_ingest.sql").display().to_string();
+    let (ok, out, err) = cytologia(&wh, &["run", &ingest, "--set", &data_arg, "--format", "csv"]);
+    assert!(ok, "{err}");
+    assert!(out.contains(&format!("duplicated train row,{name} 2x")), "the check lists the duplicate: {out}");
+    let clean = repo().join("sql/02_clean.sql").display().to_string();
+    let (ok, _, err) = cytologia(&wh, &["run", &clean, "--format", "csv"]);
+    assert!(ok, "{err}");
+    // Duplicated rows are kept as read; the inverted box is flagged and, still empty after
+    // clipping, left out of `boxes`.
+    let q = format!("SELECT count(*) AS n FROM labels WHERE name = '{name}' AND x1 > x2");
+    assert_eq!(csv(&wh, &q), "n\n1\n");
+    let q = format!("SELECT count(*) AS n FROM boxes WHERE name = '{name}' AND x1 >= x2");
+    assert_eq!(csv(&wh, &q), "n\n0\n");
+    let kept = csv(&wh, &format!("SELECT count(*) AS n FROM dedupe_report WHERE name = '{name}' AND kept"));
+    if kept == "n\n1\n" {
+        let q = format!("SELECT count(*) AS n FROM labels WHERE name = '{name}' AND NOT (x1 > x2)");
+        let labels = csv(&wh, &q);
+        let q = format!("SELECT count(*) AS n FROM boxes WHERE name = '{name}'");
+        assert_eq!(csv(&wh, &q), labels, "every non-inverted row of the image, duplicates included, is a box");
+    }
+}
