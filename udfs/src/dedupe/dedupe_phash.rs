@@ -60,10 +60,7 @@ impl TableFn for DedupePhash {
         let mut cols = Vec::new();
         for (opt, alias) in [("name", "name"), ("phash", "phash"), ("src", "src")] {
             let c = call.args.str(opt)?;
-            if input.schema().qualified_field_with_unqualified_name(c).is_err() {
-                let names: Vec<_> = input.schema().fields().iter().map(|f| f.name().clone()).collect();
-                return Err(call.args.error(format!("no column '{c}' in the input (columns: {})", names.join(", "))));
-            }
+            call.args.column(input.schema(), c)?;
             cols.push(cast_utf8(c).alias(alias));
         }
         let projected = LogicalPlanBuilder::from(input).project(cols)?.build()?;

@@ -67,12 +67,7 @@ impl TableFn for MultilabelKfold {
         }
         let seed = u32::try_from(seed).map_err(|_| call.args.error(format!("seed must be in 0..=4294967295, got {seed}")))?;
         let schema = input.schema().clone();
-        let find = |c: &str| {
-            schema.qualified_field_with_unqualified_name(c).map(|(_, f)| f.clone()).map_err(|_| {
-                let cols: Vec<_> = schema.fields().iter().map(|f| f.name().clone()).collect();
-                call.args.error(format!("no column '{c}' in the input (columns: {})", cols.join(", ")))
-            })
-        };
+        let find = |c: &str| call.args.column(&schema, c);
         let id_field = find(&id)?;
         let label_field = find(&labels)?;
         if !matches!(label_field.data_type(), DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..)) {

@@ -134,6 +134,14 @@ impl Args {
             _ => Err(self.missing(name)),
         }
     }
+    /// The field of the input column an option names, or an error listing the columns.
+    pub fn column(&self, schema: &datafusion::common::DFSchema, name: &str) -> Result<datafusion::arrow::datatypes::FieldRef> {
+        schema.qualified_field_with_unqualified_name(name).map(|(_, f)| f.clone()).map_err(|_| {
+            let cols: Vec<_> = schema.fields().iter().map(|f| f.name().clone()).collect();
+            self.error(format!("no column '{name}' in the input (columns: {})", cols.join(", ")))
+        })
+    }
+
     /// A plan error that names the function, for checks of option values.
     pub fn error(&self, message: impl std::fmt::Display) -> DataFusionError {
         DataFusionError::Plan(format!("{}(): {message}", self.function))
