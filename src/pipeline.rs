@@ -18,6 +18,25 @@ pub const SCRIPTS: &[Script] = &[
     script!("sql/01_ingest.sql", "ingest images and CSVs"),
     script!("sql/02_clean.sql", "PHash dedupe and box cleaning"),
     script!("sql/03_folds.sql", "multilabel stratified folds"),
+    script!("sql/04_detect.sql", "YOLOX detection on the test images"),
+    script!("sql/05_fit_boxes.sql", "weighted boxes fusion and fitting to test.csv"),
+    script!("sql/06_classify.sql", "crops and classifiers"),
+    script!("sql/07_ensemble.sql", "logit ensemble and blend"),
+    script!("sql/08_submission.sql", "submission.csv"),
+];
+
+/// Scripts that exist only for the demo, run before the inference scripts.
+pub const DEMO_SETUP: Script = script!("sql/demo/register_fixtures.sql", "register the fixture models");
+
+/// Where the inference scripts start (the demo registers models before them).
+pub const FIRST_INFERENCE_SCRIPT: &str = "sql/04_detect.sql";
+
+/// The project's fixture ONNX models, embedded so the demo needs no files beside the binary.
+pub const FIXTURE_MODELS: &[(&str, &[u8])] = &[
+    ("yolox_fixture_undecoded.onnx", include_bytes!("../tests/fixtures/models/yolox_fixture_undecoded.onnx")),
+    ("yolox_fixture_decoded.onnx", include_bytes!("../tests/fixtures/models/yolox_fixture_decoded.onnx")),
+    ("classifier_fixture.onnx", include_bytes!("../tests/fixtures/models/classifier_fixture.onnx")),
+    ("multilabel_fixture.onnx", include_bytes!("../tests/fixtures/models/multilabel_fixture.onnx")),
 ];
 
 /// Reports the demo prints after the pipeline.
@@ -25,4 +44,6 @@ pub const REPORTS: &[Script] = &[
     script!("sql/reports/dataset_summary.sql", "dataset summary"),
     script!("sql/reports/dedupe.sql", "dedupe report"),
     script!("sql/reports/fold_balance.sql", "fold balance"),
+    script!("sql/reports/score.sql", "challenge score against test_truth"),
+    script!("sql/reports/class_errors.sql", "per-class error rates"),
 ];

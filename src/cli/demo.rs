@@ -4,14 +4,14 @@ use std::path::Path;
 use std::time::Instant;
 
 use super::{config, Cli};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::output::Format;
-use crate::pipeline::{REPORTS, SCRIPTS};
+use crate::pipeline::{DEMO_SETUP, FIRST_INFERENCE_SCRIPT, FIXTURE_MODELS, REPORTS, SCRIPTS};
 
 pub async fn run(cli: &Cli, out: &Path, train: usize, test: usize, seed: u64) -> Result<()> {
     let started = Instant::now();
     let data = out.join("data");
-    let stages = 2 + SCRIPTS.len() + REPORTS.len();
+    let stages = 3 + SCRIPTS.len() + REPORTS.len();
     let mut n = 0;
     let mut stage = |name: &str| {
         n += 1;
@@ -29,18 +29,32 @@ pub async fn run(cli: &Cli, out: &Path, train: usize, test: usize, seed: u64) ->
     let engine = crate::engine::build(&cfg).await?;
     println!("tables: {}", crate::catalog::FILES.len());
 
+    let models = out.join("models");
+    std::fs::create_dir_all(&models).map_err(|e| Error::io(&models, e))?;
+    for (file, bytes) in FIXTURE_MODELS {
+        let p = models.join(file);
+        std::fs::write(&p, bytes).map_err(|e| Error::io(&p, e))?;
+    }
+    let submission = out.join("submission.csv");
     let mut params = BTreeMap::new();
     params.insert("data".to_string(), data.display().to_string());
+    params.insert("models".to_string(), models.display().to_string());
+    params.insert("out".to_string(), submission.display().to_string());
     let mut stdout = std::io::stdout().lock();
     for s in SCRIPTS.iter().chain(REPORTS) {
+        if s.file == FIRST_INFERENCE_SCRIPT {
+            stage(&format!("{} ({}, files in {})", DEMO_SETUP.stage, DEMO_SETUP.file, models.display()));
+            super::run::run_text(&engine, DEMO_SETUP.file, DEMO_SETUP.sql, &params, Format::Table, &mut stdout).await?;
+        }
         stage(&format!("{} ({})", s.stage, s.file));
         let t = Instant::now();
         super::run::run_text(&engine, s.file, s.sql, &params, Format::Table, &mut stdout).await?;
         println!("done in {:.1}s", t.elapsed().as_secs_f64());
     }
     println!(
-        "\ndemo finished in {:.1}s. Explore: cytologia --warehouse {} shell",
+        "\ndemo finished in {:.1}s. Submission: {}. Explore: cytologia --warehouse {} shell",
         started.elapsed().as_secs_f64(),
+        submission.display(),
         warehouse.display()
     );
     Ok(())

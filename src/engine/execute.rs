@@ -97,6 +97,15 @@ impl Engine {
             LogicalPlan::Dml(DmlStatement { table_name, op, .. }) => {
                 Err(Error::table(table_name.table(), format!("{op} is not supported yet; rewrite the table with CREATE OR REPLACE TABLE ... AS SELECT")))
             }
+            LogicalPlan::Copy(c) if super::copy_file::local_csv_target(&c.output_url, &c.file_type.get_ext()).is_some() => {
+                let target = super::copy_file::local_csv_target(&c.output_url, &c.file_type.get_ext()).unwrap_or_default();
+                if !c.partition_by.is_empty() {
+                    return Err(Error::Usage("COPY ... PARTITIONED BY is not supported for a single CSV file".into()));
+                }
+                let df = self.ctx.execute_logical_plan(c.input.as_ref().clone()).await?;
+                let rows = super::copy_file::write_csv_atomic(&target, df.execute_stream().await?).await?;
+                Ok(Output::Done(format!("wrote {rows} rows to {}", target.display())))
+            }
             other => {
                 let df = self.ctx.execute_logical_plan(other).await?;
                 let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());

@@ -1,6 +1,7 @@
 //! The engine builder: one function returns the configured DataFusion session (warehouse
 //! catalog, object stores, every SQL function), wrapped with the statement executor that
 //! makes DDL and DML persistent. The CLI and every later front end go through [`Engine`].
+mod copy_file;
 mod env;
 mod execute;
 

@@ -76,3 +76,30 @@ pub trait EngineEnv: Send + Sync + std::fmt::Debug {
 }
 
 pub type EnvRef = Arc<dyn EngineEnv>;
+
+/// The `classes` table's names in id order (empty when the table is missing or empty).
+pub async fn class_names(env: &dyn EngineEnv) -> Result<Vec<String>> {
+    use datafusion::arrow::array::{Array, AsArray};
+    use datafusion::arrow::compute::cast;
+    use datafusion::arrow::datatypes::{DataType, Int64Type};
+    use datafusion::datasource::provider_as_source;
+    use datafusion::logical_expr::LogicalPlanBuilder;
+    use futures::StreamExt;
+    let Ok(provider) = env.table("classes", None).await else { return Ok(Vec::new()) };
+    let plan = LogicalPlanBuilder::scan("classes", provider_as_source(provider), None)?.build()?;
+    let mut stream = env.execute(plan).await?;
+    let mut rows = Vec::new();
+    while let Some(b) = stream.next().await {
+        let b = b?;
+        let (Some(id), Some(name)) = (b.column_by_name("id"), b.column_by_name("name")) else { continue };
+        let (id, name) = (cast(id, &DataType::Int64)?, cast(name, &DataType::Utf8)?);
+        let (id, name) = (id.as_primitive::<Int64Type>(), name.as_string::<i32>());
+        for i in 0..b.num_rows() {
+            if !id.is_null(i) && !name.is_null(i) {
+                rows.push((id.value(i), name.value(i).to_string()));
+            }
+        }
+    }
+    rows.sort();
+    Ok(rows.into_iter().map(|r| r.1).collect())
+}

@@ -9,18 +9,23 @@ pub mod error;
 pub mod sync;
 pub mod tablefn;
 
+pub mod boxes;
 pub mod dedupe;
+pub mod eval;
 pub mod folds;
 pub mod image;
 pub mod ingest;
+pub mod models;
 pub mod runtime;
 pub mod tables;
+pub mod vector;
 pub mod warehouse;
 
 use std::sync::Arc;
 
 use datafusion::error::Result;
-use datafusion::logical_expr::ScalarUDF;
+use datafusion::logical_expr::async_udf::{AsyncScalarUDF, AsyncScalarUDFImpl};
+use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 use datafusion::prelude::SessionContext;
 
 use docs::{FunctionDoc, FunctionKind};
@@ -32,6 +37,21 @@ fn scalar_functions() -> Vec<(&'static str, Arc<ScalarUDF>)> {
     v.extend(image::scalar_functions().into_iter().map(|f| (image::FAMILY, f)));
     v.extend(dedupe::scalar_functions().into_iter().map(|f| (dedupe::FAMILY, f)));
     v.extend(folds::scalar_functions().into_iter().map(|f| (folds::FAMILY, f)));
+    v.extend(vector::scalar_functions().into_iter().map(|f| (vector::FAMILY, f)));
+    v.extend(boxes::scalar_functions().into_iter().map(|f| (boxes::FAMILY, f)));
+    v.extend(tables::scalar_functions().into_iter().map(|f| (tables::FAMILY, f)));
+    v
+}
+
+fn async_functions(env: Option<EnvRef>) -> Vec<(&'static str, Arc<dyn AsyncScalarUDFImpl>)> {
+    models::async_functions(env).into_iter().map(|f| (models::FAMILY, f)).collect()
+}
+
+fn aggregate_functions() -> Vec<(&'static str, Arc<AggregateUDF>)> {
+    let mut v = Vec::new();
+    v.extend(vector::aggregate_functions().into_iter().map(|f| (vector::FAMILY, f)));
+    v.extend(boxes::aggregate_functions().into_iter().map(|f| (boxes::FAMILY, f)));
+    v.extend(eval::aggregate_functions().into_iter().map(|f| (eval::FAMILY, f)));
     v
 }
 
@@ -44,6 +64,8 @@ fn table_functions() -> Vec<(&'static str, TableFnRef)> {
     v.extend(ingest::table_functions().into_iter().map(|f| (ingest::FAMILY, f)));
     v.extend(folds::table_functions().into_iter().map(|f| (folds::FAMILY, f)));
     v.extend(runtime::table_functions().into_iter().map(|f| (runtime::FAMILY, f)));
+    v.extend(models::table_functions().into_iter().map(|f| (models::FAMILY, f)));
+    v.extend(eval::table_functions().into_iter().map(|f| (eval::FAMILY, f)));
     v
 }
 
@@ -51,6 +73,12 @@ fn table_functions() -> Vec<(&'static str, TableFnRef)> {
 pub fn register_all(ctx: &SessionContext, env: EnvRef) -> Result<()> {
     for (_, f) in scalar_functions() {
         ctx.register_udf(f.as_ref().clone());
+    }
+    for (_, f) in async_functions(Some(env.clone())) {
+        ctx.register_udf(AsyncScalarUDF::new(f).into_scalar_udf());
+    }
+    for (_, f) in aggregate_functions() {
+        ctx.register_udaf(f.as_ref().clone());
     }
     let tfs: Vec<TableFnRef> = table_functions().into_iter().map(|(_, f)| f).collect();
     ctx.register_relation_planner(Arc::new(TableFnPlanner::new(tfs, env)))?;
@@ -63,6 +91,16 @@ pub fn all_functions() -> Vec<FunctionDoc> {
     for (family, f) in scalar_functions() {
         if let Some(doc) = f.documentation() {
             out.push(FunctionDoc { name: f.name().to_string(), family, kind: FunctionKind::Scalar, doc: doc.clone() });
+        }
+    }
+    for (family, f) in async_functions(None) {
+        if let Some(doc) = f.documentation() {
+            out.push(FunctionDoc { name: f.name().to_string(), family, kind: FunctionKind::Scalar, doc: doc.clone() });
+        }
+    }
+    for (family, f) in aggregate_functions() {
+        if let Some(doc) = f.documentation() {
+            out.push(FunctionDoc { name: f.name().to_string(), family, kind: FunctionKind::Aggregate, doc: doc.clone() });
         }
     }
     for (family, f) in table_functions() {
@@ -97,6 +135,6 @@ mod tests {
             assert!(f.doc.syntax_example.starts_with(&f.name), "{}: syntax example must start with the name", f.name);
             assert!(f.doc.sql_example.is_some(), "{} has no SQL example", f.name);
         }
-        assert_eq!(scalar_functions().len() + table_functions().len(), all.len());
+        assert_eq!(scalar_functions().len() + async_functions(None).len() + aggregate_functions().len() + table_functions().len(), all.len());
     }
 }

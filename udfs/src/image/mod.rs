@@ -1,6 +1,8 @@
 //! Family `image`: the image value and functions over it. Kernels (`codec`) know nothing of
 //! DataFusion; each SQL function lives in its own file.
 pub mod codec;
+pub mod crop_box;
+pub mod cv_resize;
 pub mod listing;
 pub mod perceptual_hash;
 pub mod pil_convert;
@@ -9,12 +11,15 @@ pub mod pil_resample;
 pub mod stats;
 pub mod value;
 
+mod crop;
 mod decode_image;
 mod encode_png;
 mod image_info;
 mod phash;
 mod read_images;
 
+#[cfg(test)]
+mod cv_resize_goldens;
 #[cfg(test)]
 mod phash_goldens;
 
@@ -30,6 +35,7 @@ pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::new_from_impl(decode_image::DecodeImage::default())),
         Arc::new(ScalarUDF::new_from_impl(encode_png::EncodePng::default())),
         Arc::new(ScalarUDF::new_from_impl(phash::Phash::default())),
+        Arc::new(ScalarUDF::new_from_impl(crop::Crop::default())),
     ]
 }
 

@@ -1,7 +1,11 @@
-//! Family `runtime`: model runtimes (ONNX Runtime, libtorch) and device choice.
+//! Family `runtime`: model runtimes (ONNX Runtime, libtorch) behind one trait, and device
+//! choice.
 pub mod device;
+pub mod model_runtime;
 pub mod onnx;
+pub mod onnx_session;
 pub mod torch;
+pub mod torch_module;
 
 mod runtime_info;
 

@@ -70,3 +70,40 @@ impl PartitionStream for CollectPartition {
         Box::pin(RecordBatchStreamAdapter::new(self.output.clone(), futures::stream::once(fut)))
     }
 }
+
+type Once = dyn Fn() -> futures::future::BoxFuture<'static, Result<RecordBatch>> + Send + Sync;
+
+/// A scan named `name` whose one partition runs `work` when executed (not when planned) and
+/// yields its batch: for table functions with side effects, like registering a model.
+pub fn run_once(
+    name: &'static str,
+    output: SchemaRef,
+    work: impl Fn() -> futures::future::BoxFuture<'static, Result<RecordBatch>> + Send + Sync + 'static,
+) -> Result<LogicalPlan> {
+    let part = OncePartition { name, output: output.clone(), work: Arc::new(work) };
+    let table = StreamingTable::try_new(output, vec![Arc::new(part)])?;
+    LogicalPlanBuilder::scan(name, provider_as_source(Arc::new(table)), None)?.build()
+}
+
+struct OncePartition {
+    name: &'static str,
+    output: SchemaRef,
+    work: Arc<Once>,
+}
+
+impl std::fmt::Debug for OncePartition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "OncePartition({})", self.name)
+    }
+}
+
+impl PartitionStream for OncePartition {
+    fn schema(&self) -> &SchemaRef {
+        &self.output
+    }
+
+    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
+        let fut = (self.work)();
+        Box::pin(RecordBatchStreamAdapter::new(self.output.clone(), futures::stream::once(fut)))
+    }
+}

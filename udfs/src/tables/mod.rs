@@ -1,4 +1,5 @@
 //! Family `tables`: generic functions over any table, view or query.
+mod assert_true;
 mod profile;
 
 use std::sync::Arc;
@@ -9,4 +10,8 @@ pub const FAMILY: &str = "tables";
 
 pub fn table_functions() -> Vec<TableFnRef> {
     vec![Arc::new(profile::Profile)]
+}
+
+pub fn scalar_functions() -> Vec<Arc<datafusion::logical_expr::ScalarUDF>> {
+    vec![Arc::new(datafusion::logical_expr::ScalarUDF::new_from_impl(assert_true::AssertTrue::default()))]
 }

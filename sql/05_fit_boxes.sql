@@ -1,0 +1,41 @@
+-- 5. fit boxes: weighted boxes fusion per image over every detector's boxes pooled as one
+-- model list (seed-spec §6.1-6.2), rounded half to even, then fitted to test.csv's row count
+-- per image (§6.3): top-N by score (ties: larger surface ratio, then WBF order), padded with
+-- full-image boxes at score 0; the i-th box goes to the image's i-th trustii_id in file order.
+-- Parameters: wbf_iou (0.25), wbf_skip (0.0001).
+CREATE OR REPLACE TABLE fused_boxes AS
+WITH fused AS (
+  SELECT name, width, height, wbf(x1, y1, x2, y2, score, width, height, ${wbf_iou:-0.25}, ${wbf_skip:-0.0001}) AS boxes
+  FROM detections GROUP BY name, width, height
+), numbered AS (
+  SELECT name, width, height, boxes, unnest(generate_series(1, array_length(boxes))) AS wbf_order FROM fused
+), rounded AS (
+  SELECT name, width, height, wbf_order,
+         round_half_even(boxes[wbf_order]['x1']) AS x1, round_half_even(boxes[wbf_order]['y1']) AS y1,
+         round_half_even(boxes[wbf_order]['x2']) AS x2, round_half_even(boxes[wbf_order]['y2']) AS y2,
+         boxes[wbf_order]['score'] AS score
+  FROM numbered
+)
+SELECT name, width, height, wbf_order, x1, y1, x2, y2, score,
+       CAST((x2 - x1) * (y2 - y1) AS DOUBLE) * 100 / (width * height) AS roi_surface_ratio
+FROM rounded;
+
+CREATE OR REPLACE TABLE test_boxes AS
+WITH ranked AS (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY name ORDER BY score DESC, roi_surface_ratio DESC, wbf_order) AS r
+  FROM fused_boxes
+), slots AS (
+  SELECT t.trustii_id, t.name, t.row_number, ROW_NUMBER() OVER (PARTITION BY t.name ORDER BY t.row_number) AS k
+  FROM test_rows t
+)
+SELECT s.trustii_id, s.name, i.width, i.height,
+       COALESCE(r.x1, 0) AS x1, COALESCE(r.y1, 0) AS y1,
+       COALESCE(r.x2, i.width - 1) AS x2, COALESCE(r.y2, i.height - 1) AS y2,
+       COALESCE(r.score, CAST(0 AS REAL)) AS score, r.r IS NULL AS padded
+FROM slots s
+LEFT JOIN images i ON i.name = s.name
+LEFT JOIN ranked r ON r.name = s.name AND r.r = s.k;
+
+SELECT count(*) AS test_rows, sum(CASE WHEN padded THEN 1 ELSE 0 END) AS padded_rows,
+       count(DISTINCT name) AS images, (SELECT count(*) FROM fused_boxes) AS fused_boxes
+FROM test_boxes;

@@ -1,0 +1,30 @@
+//! Family `boxes`: box geometry, NMS and fusion. Kernels (`geometry`, `nms`, `fusion`) are
+//! plain Rust checked against the Python libraries by goldens; each SQL function lives in its
+//! own file.
+pub mod fusion;
+pub mod geometry;
+pub mod nms;
+
+mod giou;
+mod round_half_even;
+mod wbf;
+
+#[cfg(test)]
+mod boxes_goldens;
+
+use std::sync::Arc;
+
+use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
+
+pub const FAMILY: &str = "boxes";
+
+pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
+    vec![
+        Arc::new(ScalarUDF::new_from_impl(giou::Giou::default())),
+        Arc::new(ScalarUDF::new_from_impl(round_half_even::RoundHalfEven::default())),
+    ]
+}
+
+pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
+    vec![Arc::new(AggregateUDF::new_from_impl(wbf::Wbf::default()))]
+}

@@ -1,0 +1,24 @@
+//! Family `eval`: the challenge metric's parts and per-class error analysis. `f1` is the
+//! kernel (scikit-learn semantics, checked by goldens); each SQL function is its own file.
+pub mod f1;
+
+mod class_report;
+mod confusion;
+mod grouped;
+mod macro_f1;
+
+use std::sync::Arc;
+
+use datafusion::logical_expr::AggregateUDF;
+
+use crate::tablefn::TableFnRef;
+
+pub const FAMILY: &str = "eval";
+
+pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
+    vec![Arc::new(AggregateUDF::new_from_impl(macro_f1::MacroF1::default()))]
+}
+
+pub fn table_functions() -> Vec<TableFnRef> {
+    vec![Arc::new(class_report::ClassReport), Arc::new(confusion::Confusion)]
+}

@@ -1,0 +1,131 @@
+use std::sync::{Arc, LazyLock};
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::ScalarValue;
+use datafusion::error::Result;
+use datafusion::functions::core::expr_fn::get_field;
+use datafusion::logical_expr::async_udf::AsyncScalarUDF;
+use datafusion::logical_expr::expr::ScalarFunction;
+use datafusion::logical_expr::{cast, col, lit, DocSection, Documentation, Expr, LogicalPlan, LogicalPlanBuilder};
+
+use super::detect_boxes::DetectBoxes;
+use super::registry::{self, Task};
+use crate::sync::block_on;
+use crate::tablefn::{InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
+
+const NAME: &str = "detect";
+
+static DOC: LazyLock<Documentation> = LazyLock::new(|| {
+    Documentation::builder(
+        DocSection { include: true, label: "Model functions", description: None },
+        "Runs a registered YOLOX detector over a table of images: one row per box with the image \
+         name, width, height, `x1, y1, x2, y2` (float64, image pixels), score, model, model_sha256 \
+         and `crop`, the box's crop (box rounded half to even, margin 16, clipped as seed-spec §7.1) \
+         as a pixel struct that classify() takes directly. Images without a box give no row. \
+         Semantics as detect_boxes(), whose table form this is (it plans detect_boxes + unnest over \
+         the input, so the input streams and inference is batched).",
+        "detect(images[, model => NULL, confidence => 0.001, nms_iou => 0.30, ...])",
+    )
+    .with_argument("images", "A table, view or parenthesised query with a name column and an image column (path, bytes or pixel struct).")
+    .with_sql_example("SELECT classify(crop) FROM detect(images);")
+    .build()
+});
+
+static SIG: LazyLock<TableFnSignature> = LazyLock::new(|| TableFnSignature {
+    input: InputKind::Plan,
+    params: vec![
+        Param::optional("model", ParamKind::Str, ScalarValue::Utf8(None), "a registered detector, several comma-separated, or '*' for every detector (e.g. all folds); NULL = the default detector"),
+        Param::optional("confidence", ParamKind::Float, ScalarValue::Float64(Some(0.001)), "minimum obj x class score"),
+        Param::optional("nms_iou", ParamKind::Float, ScalarValue::Float64(Some(0.30)), "class-agnostic NMS IoU threshold (suppress IoU > it)"),
+        Param::optional("batch_size", ParamKind::Int, ScalarValue::Int64(Some(8)), "images per inference call"),
+        Param::optional("device", ParamKind::Str, ScalarValue::Utf8(None), "'auto', 'cpu' or 'cuda[:N]'; NULL = the engine's setting"),
+        Param::optional("threads", ParamKind::Int, ScalarValue::Int64(Some(0)), "intra-op threads; 0 = one single-threaded session per core"),
+        Param::optional("name", ParamKind::Str, ScalarValue::Utf8(Some("name".into())), "the image name column"),
+        Param::optional("image", ParamKind::Str, ScalarValue::Utf8(Some("path".into())), "the image column (path, bytes or pixel struct)"),
+    ],
+});
+
+#[derive(Debug, Default)]
+pub struct Detect;
+
+impl TableFn for Detect {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+    fn signature(&self) -> &TableFnSignature {
+        &SIG
+    }
+    fn documentation(&self) -> &Documentation {
+        &DOC
+    }
+    fn plan(&self, call: TableFnCall) -> Result<LogicalPlan> {
+        let a = &call.args;
+        let input = call.input.clone().ok_or_else(|| a.error("missing input"))?;
+        let (name_col, image_col) = (a.str("name")?, a.str("image")?);
+        a.column(input.schema(), name_col)?;
+        a.column(input.schema(), image_col)?;
+        if a.f64("confidence")? < 0.0 || !(0.0..=1.0).contains(&a.f64("nms_iou")?) {
+            return Err(a.error("confidence must be >= 0 and nms_iou within [0, 1]"));
+        }
+        if a.i64("batch_size")? < 1 || a.i64("threads")? < 0 {
+            return Err(a.error("batch_size must be >= 1 and threads >= 0"));
+        }
+        // Resolving the models now (a metadata read) fails early and names the model in each row.
+        let env = call.env.clone();
+        let all = block_on(async move { registry::load_all(env.as_ref()).await })?;
+        let infos = match a.opt_str("model") {
+            Some("*") => {
+                let v: Vec<_> = all.iter().filter(|m| m.task == Task::Detector.as_str()).cloned().collect();
+                if v.is_empty() {
+                    registry::pick(&all, NAME, None, Task::Detector)?;
+                }
+                v
+            }
+            Some(list) => list.split(',').map(|n| registry::pick(&all, NAME, Some(n.trim()), Task::Detector)).collect::<Result<Vec<_>, _>>()?,
+            None => vec![registry::pick(&all, NAME, None, Task::Detector)?],
+        };
+        let device = a.opt_str("device").map(String::from).unwrap_or_else(|| call.env.config().device.clone());
+        let mut plans = Vec::with_capacity(infos.len());
+        for info in &infos {
+            let udf = Arc::new(AsyncScalarUDF::new(Arc::new(DetectBoxes::new(Some(call.env.clone())))).into_scalar_udf());
+            let call_expr = Expr::ScalarFunction(ScalarFunction::new_udf(
+                udf,
+                vec![
+                    col(image_col),
+                    lit(info.name.clone()),
+                    lit(a.f64("confidence")?),
+                    lit(a.f64("nms_iou")?),
+                    lit(a.i64("batch_size")?),
+                    lit(device.clone()),
+                    lit(a.i64("threads")?),
+                ],
+            ));
+            let b = || col("__box");
+            plans.push(
+                LogicalPlanBuilder::from(input.clone())
+                    .project(vec![cast(col(name_col), DataType::Utf8).alias("name"), call_expr.alias("__box")])?
+                    .unnest_column("__box")?
+                    .project(vec![
+                        col("name"),
+                        cast(get_field(b(), "width"), DataType::Int64).alias("width"),
+                        cast(get_field(b(), "height"), DataType::Int64).alias("height"),
+                        get_field(b(), "x1").alias("x1"),
+                        get_field(b(), "y1").alias("y1"),
+                        get_field(b(), "x2").alias("x2"),
+                        get_field(b(), "y2").alias("y2"),
+                        get_field(b(), "score").alias("score"),
+                        lit(info.name.clone()).alias("model"),
+                        lit(info.sha256.clone()).alias("model_sha256"),
+                        get_field(b(), "crop").alias("crop"),
+                    ])?
+                    .build()?,
+            );
+        }
+        let mut plans = plans.into_iter();
+        let mut builder = LogicalPlanBuilder::from(plans.next().ok_or_else(|| a.error("no detector to run"))?);
+        for p in plans {
+            builder = builder.union(p)?;
+        }
+        builder.build()
+    }
+}

@@ -1,0 +1,36 @@
+//! Family `models`: the model registry and inference (detect, classify). Kernels
+//! (`yolox`, `imagenet`, `detector`, `classifier`) know nothing of DataFusion; each SQL
+//! function lives in its own file.
+pub mod classifier;
+pub mod detector;
+pub mod imagenet;
+pub mod registry;
+pub mod yolox;
+
+mod call_args;
+mod classify;
+mod detect;
+mod detect_boxes;
+mod model_rows;
+mod probe;
+mod register_model;
+
+use std::sync::Arc;
+
+use datafusion::logical_expr::async_udf::AsyncScalarUDFImpl;
+
+use crate::env::EnvRef;
+use crate::tablefn::TableFnRef;
+
+pub const FAMILY: &str = "models";
+
+/// Inference runs as async scalar functions (DataFusion batches their input by
+/// `ideal_batch_size` and awaits them off the reactor). They need the engine to read
+/// `models`; `None` builds them for the documentation only.
+pub fn async_functions(env: Option<EnvRef>) -> Vec<Arc<dyn AsyncScalarUDFImpl>> {
+    vec![Arc::new(detect_boxes::DetectBoxes::new(env.clone())), Arc::new(classify::Classify::new(env))]
+}
+
+pub fn table_functions() -> Vec<TableFnRef> {
+    vec![Arc::new(register_model::RegisterModel), Arc::new(detect::Detect)]
+}

@@ -1,0 +1,26 @@
+//! Family `vector`: list arithmetic for ensembling logits (seed-spec §9).
+pub mod kernels;
+mod lists;
+
+mod argmax;
+mod sigmoid;
+mod softmax;
+mod vector_mean;
+
+use std::sync::Arc;
+
+use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
+
+pub const FAMILY: &str = "vector";
+
+pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
+    vec![
+        Arc::new(ScalarUDF::new_from_impl(softmax::Softmax::default())),
+        Arc::new(ScalarUDF::new_from_impl(sigmoid::Sigmoid::default())),
+        Arc::new(ScalarUDF::new_from_impl(argmax::Argmax::default())),
+    ]
+}
+
+pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
+    vec![Arc::new(AggregateUDF::new_from_impl(vector_mean::VectorMean::default()))]
+}

@@ -1,0 +1,51 @@
+use std::sync::LazyLock;
+
+use datafusion::arrow::array::Array;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::error::Result;
+use datafusion::logical_expr::{ColumnarValue, DocSection, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
+
+use super::{kernels, lists};
+
+const NAME: &str = "sigmoid";
+
+static DOC: LazyLock<Documentation> = LazyLock::new(|| {
+    Documentation::builder(DocSection { include: true, label: "Vector functions", description: None }, "Element-wise logistic sigmoid of a list of numbers (float64): multi-label probabilities (seed-spec §9).", "sigmoid(list)")
+        .with_argument("list", "A list of numbers (e.g. logits); NULL elements count as NaN.")
+        .with_sql_example("SELECT sigmoid([1.0, 2.0, 3.0]);")
+        .build()
+});
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct Sigmoid {
+    signature: Signature,
+}
+
+impl Default for Sigmoid {
+    fn default() -> Self {
+        Sigmoid { signature: Signature::any(1, Volatility::Immutable) }
+    }
+}
+
+impl ScalarUDFImpl for Sigmoid {
+    fn name(&self) -> &str {
+        NAME
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, args: &[DataType]) -> Result<DataType> {
+        if !lists::is_numeric_list(&args[0]) {
+            return datafusion::common::plan_err!("{NAME}(): expects a list of numbers, got {}", args[0]);
+        }
+        Ok(lists::list_f64_type())
+    }
+    fn documentation(&self) -> Option<&Documentation> {
+        Some(&DOC)
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let a = args.args[0].to_array(args.number_rows)?;
+        let l = lists::as_f64_lists(NAME, &a)?;
+        Ok(ColumnarValue::Array(lists::build((0..l.len()).map(|i| lists::row(&l, i).map(|v| kernels::sigmoid(&v))))))
+    }
+}
