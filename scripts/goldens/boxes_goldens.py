@@ -3,7 +3,9 @@
 
 Reference implementations (pinned; the versions used are written to versions.json):
   * ensemble-boxes==1.0.9  weighted_boxes_fusion (the seed's WBF), with numpy==1.26.4
-    (the seed's numpy; numpy 2 changes the float32 division in get_weighted_box, NEP 50)
+    (the seed's numpy). numpy 2 runs ensemble-boxes too but changes its numbers: under
+    NEP 50 `box[4:] /= conf` (float32 array, float64 scalar) divides in float64 instead
+    of float32; with numpy 2.3.5, 320 of the 500 "once" cases below come out different.
   * torch==2.5.1, torchvision==0.20.1 (CPU): torchvision.ops.nms and YOLOX's
     decode_outputs / postprocess (copied below from Megvii YOLOX, Apache-2.0)
   * scikit-learn (1.9.1 here): precision_recall_fscore_support, f1_score, accuracy_score
@@ -18,12 +20,16 @@ Setup (from the repository root; the PyPI torch wheel is the CUDA build, it runs
 Outputs (deterministic; floats as IEEE-754 bit patterns in hex: 16 digits for float64,
 8 for float32; inputs that are short decimals are stored as Python repr strings, which
 Rust's `str::parse::<f64>` reads to the same double):
-  versions.json  library versions + the duplicate-feeding and fp16-tie studies (dup_study,
-                 tie_study; statistics only, not checked by the Rust tests)
+  versions.json  library versions + two studies over 20,000 seed-shaped images (statistics
+                 only, not checked by the Rust tests): "dup_study", every box fed k = 2..4
+                 times vs once; "fp16_tie_study", float16 scores with the folds' input
+                 order reversed (how much the library's tie order matters)
   wbf.json       seed-shaped WBF cases ("cases", tie-free scores): pixel boxes, W, H, iou_thr,
                  skip, and the library's output for the boxes fed once ("once") and fed k
                  times ("dup", k = 2..4); "tie_cases": float16 score ties and crafted edge
-                 cases, the library fed in the reverse of the kernel's input order
+                 cases, the library fed in the reverse of the kernel's input order (relies
+                 on numpy's argsort being stable below 17 elements, as on CPUs without
+                 AVX-512; the script asserts it)
   nms.json       torchvision.ops.nms cases (float32 boxes / scores, ties included)
   yolox.json     YOLOX decode_outputs + postprocess(class_agnostic=True) cases
   giou.json      calculate_iou(use_giou=False/True) pairs

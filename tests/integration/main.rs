@@ -1,6 +1,7 @@
 //! The one integration-test binary: sqllogictest files under tests/slt/ and end-to-end tests
 //! of the CLI.
 mod cli;
+mod inference;
 mod pipeline;
 mod common;
 mod s3;

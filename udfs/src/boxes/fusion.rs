@@ -39,11 +39,18 @@
 //!    `np.round` (half to even, [`f64::round_ties_even`]).
 //!
 //! Duplicated inputs (the seed fed each image's raw boxes once per test.csv row): feeding
-//! every box k > 1 times is **not** bit-identical to feeding it once. Scores are unchanged
-//! (exact f64 sums of float32-valued scores), but every cluster becomes a merged one, so
-//! singleton boxes turn into their float32 rounding, and merged coordinates differ in the
-//! float32 rounding of the accumulation (a few 1e-5 px). Clustering decisions can differ
-//! only when an IoU falls within that rounding of `iou_thr`. See the golden tests for counts.
+//! every box k > 1 times is **not** bit-identical to feeding it once, in the library as here.
+//! Scores are unchanged (exact f64 sums of float32-valued scores), but every cluster becomes
+//! a merged one, so singleton boxes turn into their float32 rounding, and merged coordinates
+//! differ in the float32 rounding of the accumulation. Over 20,000 seed-shaped images
+//! (`versions.json`, `dup_study`): same clusters and scores in all, bit-identical output in
+//! 1.6 %, coordinates apart by at most 2.9e-4 px, and a different `np.round` integer in 0.2 %
+//! of images. Clustering could differ only for an IoU within float32 rounding of `iou_thr`.
+//! To reproduce the seed, feed the duplicates as it did.
+//!
+//! Score ties: the seed's scores were float16 products (fp16 detector), so 1.3 % of images
+//! hold equal scores on different boxes; the library's result then depends on its input order
+//! in the last bits only (none after `np.round` in the same 20,000-image study).
 
 use std::cmp::Ordering;
 
@@ -113,13 +120,8 @@ fn prefilter(mut c: [f64; 4], score: f64, skip_box_thr: f64) -> Option<NormBox> 
         c.swap(1, 3);
     }
     for v in &mut c {
-        // Same comparisons as the library (a NaN passes through unchanged).
-        if *v < 0.0 {
-            *v = 0.0;
-        }
-        if *v > 1.0 {
-            *v = 1.0;
-        }
+        // The library's `if x < 0: x = 0; if x > 1: x = 1` (a NaN passes through unchanged).
+        *v = v.clamp(0.0, 1.0);
     }
     if (c[2] - c[0]) * (c[3] - c[1]) == 0.0 {
         return None;
@@ -156,6 +158,7 @@ fn cluster(boxes: &[NormBox], iou_thr: f64) -> Vec<Cluster> {
                 best = Some((k, v));
             }
         }
+        #[allow(clippy::neg_cmp_op_on_partial_ord)] // deliberate: a NaN IoU matches, as in the library
         match best {
             // `best_iou <= match_iou` starts a new cluster; NaN does not.
             Some((k, v)) if !(v <= iou_thr) => {

@@ -22,8 +22,10 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
          `iou_thr`, score-weighted coordinates in float32, mean score). Returns \
          `list<struct{x1, y1, x2, y2 (float64, pixels), score (float32)}>` in fused order. Rows \
          reach an aggregate in no set order, so equal scores are broken by (x1, y1, x2, y2) \
-         ascending; feeding every box several times (the seed did, once per test.csv row) gives \
-         the same boxes.",
+         ascending. Feeding every box several times (the seed did, once per test.csv row) gives \
+         the same clusters and scores, but single boxes are then averaged in float32 like \
+         merged ones, which moves about 0.2% of rounded boxes: repeat rows to match the seed \
+         (sql/05_fit_boxes.sql does).",
         "wbf(x1, y1, x2, y2, score, width, height[, iou_thr[, skip_box_thr]])",
     )
     .with_argument("x1, y1, x2, y2", "A raw box in image pixels.")
