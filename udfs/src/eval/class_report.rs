@@ -4,7 +4,7 @@ use datafusion::arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, 
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
-use datafusion::logical_expr::{DocSection, Documentation, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{DocSection, Documentation, LogicalPlan};
 
 use super::{f1, grouped};
 use crate::tablefn::{collect_then, InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
@@ -49,10 +49,7 @@ impl TableFn for ClassReport {
         &DOC
     }
     fn plan(&self, call: TableFnCall) -> Result<LogicalPlan> {
-        let a = &call.args;
-        let input = call.input.clone().ok_or_else(|| a.error("missing input"))?;
-        let groups = grouped::group_columns(a, input.schema())?;
-        let projected = LogicalPlanBuilder::from(input.clone()).project(grouped::projection(a, input.schema(), &groups)?)?.build()?;
+        let (groups, projected) = grouped::prepare(&call)?;
         let mut fields = grouped::group_fields(&groups);
         fields.extend([
             Field::new("class", DataType::Utf8, false),

@@ -5,7 +5,7 @@ use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
-use datafusion::logical_expr::{DocSection, Documentation, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{DocSection, Documentation, LogicalPlan};
 
 use super::grouped;
 use crate::tablefn::{collect_then, InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
@@ -54,9 +54,7 @@ impl TableFn for Confusion {
     }
     fn plan(&self, call: TableFnCall) -> Result<LogicalPlan> {
         let a = &call.args;
-        let input = call.input.clone().ok_or_else(|| a.error("missing input"))?;
-        let groups = grouped::group_columns(a, input.schema())?;
-        let projected = LogicalPlanBuilder::from(input.clone()).project(grouped::projection(a, input.schema(), &groups)?)?.build()?;
+        let (groups, projected) = grouped::prepare(&call)?;
         let wide = a.bool("wide")?;
         let labels: Vec<String> = if wide {
             match a.opt_str("labels") {

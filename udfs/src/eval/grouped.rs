@@ -21,8 +21,19 @@ pub fn group_columns(a: &Args, schema: &DFSchema) -> Result<Vec<FieldRef>> {
     }
 }
 
+/// The group columns and the input projected to (truth, pred, groups...), common to the
+/// evaluation table functions' plans.
+pub fn prepare(call: &crate::tablefn::TableFnCall) -> Result<(Vec<FieldRef>, datafusion::logical_expr::LogicalPlan)> {
+    let a = &call.args;
+    let input = call.input.clone().ok_or_else(|| a.error("missing input"))?;
+    let groups = group_columns(a, input.schema())?;
+    let exprs = projection(a, input.schema(), &groups)?;
+    let projected = datafusion::logical_expr::LogicalPlanBuilder::from(input).project(exprs)?.build()?;
+    Ok((groups, projected))
+}
+
 /// Projection of the input: truth, pred, then the group columns.
-pub fn projection(a: &Args, schema: &DFSchema, groups: &[FieldRef]) -> Result<Vec<Expr>> {
+fn projection(a: &Args, schema: &DFSchema, groups: &[FieldRef]) -> Result<Vec<Expr>> {
     let (t, p) = (a.str("truth")?, a.str("pred")?);
     a.column(schema, t)?;
     a.column(schema, p)?;

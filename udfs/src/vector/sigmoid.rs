@@ -1,6 +1,5 @@
 use std::sync::LazyLock;
 
-use datafusion::arrow::array::Array;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::error::Result;
 use datafusion::logical_expr::{ColumnarValue, DocSection, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
@@ -44,8 +43,6 @@ impl ScalarUDFImpl for Sigmoid {
         Some(&DOC)
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let a = args.args[0].to_array(args.number_rows)?;
-        let l = lists::as_f64_lists(NAME, &a)?;
-        Ok(ColumnarValue::Array(lists::build((0..l.len()).map(|i| lists::row(&l, i).map(|v| kernels::sigmoid(&v))))))
+        lists::map_rows(NAME, &args, kernels::sigmoid)
     }
 }
