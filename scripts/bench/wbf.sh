@@ -20,14 +20,18 @@ cy() { target/release/cytologia --warehouse "$WH" sql "$@"; }
 cy "CREATE TABLE raw AS SELECT * FROM '$tmp/raw.parquet'" >/dev/null
 $PY scripts/bench/wbf_reference.py "$tmp/raw.parquet" "$tmp/ref.csv" > "$tmp/ref.log"
 head -n 1 "$tmp/ref.log"
+# The query's own time (logged by `run -v`: scan the Delta table, group, fuse, commit the
+# result table), and the whole process (adds start-up: loading libtorch and ONNX Runtime).
+echo "CREATE TABLE fused AS SELECT name, wbf(x1, y1, x2, y2, score, width, height) AS boxes FROM raw GROUP BY name;" > "$tmp/q.sql"
 start=$(date +%s.%N)
-cy "CREATE TABLE fused AS SELECT name, wbf(x1, y1, x2, y2, score, width, height) AS boxes FROM raw GROUP BY name" >/dev/null
+target/release/cytologia --warehouse "$WH" -v run "$tmp/q.sql" 2> "$tmp/q.log" >/dev/null
 end=$(date +%s.%N)
-secs=$(echo "$end - $start" | bc)
+whole=$(echo "$end - $start" | bc)
+secs=$(sed -n 's/.*done in \([0-9.]*\)\(m\?s\).*/\1 \2/p' "$tmp/q.log" | awk '{print ($2 == "ms") ? $1 / 1000 : $1}')
 cy --format csv "SELECT name, cardinality(boxes) AS n FROM fused ORDER BY name" | tail -n +2 > "$tmp/ours.csv"
 py_secs=$(grep '^{' "$tmp/ref.log" | $PY -c 'import json,sys; print(json.load(sys.stdin)["seconds"])')
-printf 'cytologia wbf(): %d images in %.3f s (whole process: start, read table, group, fuse, write)\n' "$N" "$secs"
-printf 'speedup: %.1fx (target 50x)\n' "$(echo "$py_secs / $secs" | bc -l)"
+printf 'cytologia wbf(): %d images in %.3f s (the query: read table, group, fuse, write; whole process %.2f s)\n' "$N" "$secs" "$whole"
+printf 'speedup: %.1fx on the query (target 50x), %.1fx on the whole process\n' "$(echo "$py_secs / $secs" | bc -l)" "$(echo "$py_secs / $whole" | bc -l)"
 status=0
 $PY - "$tmp/ref.csv" "$tmp/ours.csv" <<'EOF' || status=1
 import collections, sys

@@ -47,3 +47,38 @@ impl ModelRuntime for TorchModel {
         self.device
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::model_runtime::{self, Format};
+
+    /// A TorchScript classifier traced here (mean over H, W then a 2x3 linear map + 0.5), saved,
+    /// and run through the runtime trait like any registered model.
+    #[test]
+    fn traced_torchscript_module_runs_through_the_runtime_trait() {
+        let w = tch::Tensor::from_slice(&[1f32, 2., 3., -1., 0., 1.]).view([2, 3]);
+        let example = tch::Tensor::zeros([1, 3, 4, 4], (tch::Kind::Float, tch::Device::Cpu));
+        let mut f = |x: &[tch::Tensor]| vec![x[0].mean_dim(&[2i64, 3][..], false, tch::Kind::Float).matmul(&w.tr()) + 0.5];
+        let module = tch::CModule::create_by_tracing("Fixture", "forward", &[example], &mut f).unwrap();
+        let dir = std::env::temp_dir().join(format!("cyto-ts-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("clf.pt");
+        module.save(&path).unwrap();
+        let path = path.to_str().unwrap();
+        let sha = crate::models::registry::file_sha256(path).unwrap();
+        let rt = model_runtime::open(path, &sha, Format::TorchScript, "cpu", 1).unwrap();
+        // Image 0: channels 1, 2, 3; image 1: channels 0, 0, 2.
+        let mut data = Vec::new();
+        for v in [1f32, 2., 3., 0., 0., 2.] {
+            data.extend(std::iter::repeat_n(v, 16));
+        }
+        let out = rt.run(&Tensor { shape: vec![2, 3, 4, 4], data }).unwrap();
+        assert_eq!(out.shape, vec![2, 2]);
+        assert_eq!(out.data, vec![14.5, 2.5, 6.5, 2.5]);
+        assert_eq!(rt.device(), Device::Cpu);
+        let cuda = model_runtime::open(path, &sha, Format::TorchScript, "cuda", 1).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(cuda.contains("CUDA is not available"), "{cuda}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
