@@ -2,7 +2,7 @@
 # Classify benchmark: classify() with hflip TTA, batch 32, vs the seed's crop classifier at test
 # time (PIL + OpenCV Lanczos-4 + onnxruntime, batch 32, scripts/bench/classify_reference.py), same
 # PNG crops, same ResNet-18-shaped ONNX at 224, same run (target 1.10x). Checks that the argmax
-# agrees on >= 99% of the crops.
+# agrees on >= 99% of the crops. Both sides run on the CPU, with all its cores.
 #   scripts/bench/classify.sh [N_CROPS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,7 +24,7 @@ cy "CREATE TABLE bench_crops AS SELECT name, path FROM read_images('$tmp/crops')
 $PY scripts/bench/classify_reference.py "$MODEL" "$tmp/crops" "$tmp/ref.csv" > "$tmp/ref.log"
 head -n 1 "$tmp/ref.log"
 start=$(date +%s.%N)
-cy "CREATE TABLE bench_logits AS SELECT name, classify(path, 'bench_clf', 'hflip', 32) AS logits FROM bench_crops" >/dev/null
+cy "CREATE TABLE bench_logits AS SELECT name, classify(path, 'bench_clf', 'hflip', 32, 'cpu') AS logits FROM bench_crops" >/dev/null
 end=$(date +%s.%N)
 secs=$(echo "$end - $start" | bc)
 cy --format csv "SELECT name, argmax(logits) AS argmax, logits[1] AS first FROM bench_logits ORDER BY name" | tail -n +2 > "$tmp/ours.csv"

@@ -4,6 +4,7 @@
 # same synthetic smears, same ONNX models, same run, on both YOLOX-shaped bench models:
 # depth 0.33 / width 0.25 at 416 (target 1.15x) and YOLOX-S at 512 (target 1.05x). Checks that
 # every image has the same number of boxes and that >= 99% of the boxes agree within 1e-3 px.
+# Both sides run on the CPU, with all its cores (onnxruntime defaults; detect() device => 'cpu').
 #   scripts/bench/detect.sh [N_IMAGES]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -32,7 +33,7 @@ for spec in "yolox_d033_w025_416 416 1.15" "yolox_s_512 512 1.05"; do
   head -n 1 "$tmp/ref$size.log"
   start=$(date +%s.%N)
   cy "CREATE TABLE bench_boxes$size AS SELECT name, width, height, x1, y1, x2, y2, score
-      FROM detect(bench_images, model => 'bench_det$size', batch_size => 8)" >/dev/null
+      FROM detect(bench_images, model => 'bench_det$size', batch_size => 1, device => 'cpu')" >/dev/null
   end=$(date +%s.%N)
   secs=$(echo "$end - $start" | bc)
   cy --format csv "SELECT name, x1, y1, x2, y2, score FROM bench_boxes$size ORDER BY name, score DESC" | tail -n +2 > "$tmp/ours$size.csv"

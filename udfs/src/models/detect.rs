@@ -37,7 +37,7 @@ static SIG: LazyLock<TableFnSignature> = LazyLock::new(|| TableFnSignature {
         Param::optional("model", ParamKind::Str, ScalarValue::Utf8(None), "a registered detector, several comma-separated, or '*' for every detector (e.g. all folds); NULL = the default detector"),
         Param::optional("confidence", ParamKind::Float, ScalarValue::Float64(Some(0.001)), "minimum obj x class score"),
         Param::optional("nms_iou", ParamKind::Float, ScalarValue::Float64(Some(0.30)), "class-agnostic NMS IoU threshold (suppress IoU > it)"),
-        Param::optional("batch_size", ParamKind::Int, ScalarValue::Int64(Some(8)), "images per inference call"),
+        Param::optional("batch_size", ParamKind::Int, ScalarValue::Int64(Some(0)), "images per inference call; 0 = automatic (1 on CPU, where a pool of single-threaded sessions runs images side by side; 16 on CUDA)"),
         Param::optional("device", ParamKind::Str, ScalarValue::Utf8(None), "'auto', 'cpu' or 'cuda[:N]'; NULL = the engine's setting"),
         Param::optional("threads", ParamKind::Int, ScalarValue::Int64(Some(0)), "intra-op threads; 0 = one single-threaded session per core"),
         Param::optional("name", ParamKind::Str, ScalarValue::Utf8(Some("name".into())), "the image name column"),
@@ -67,8 +67,8 @@ impl TableFn for Detect {
         if a.f64("confidence")? < 0.0 || !(0.0..=1.0).contains(&a.f64("nms_iou")?) {
             return Err(a.error("confidence must be >= 0 and nms_iou within [0, 1]"));
         }
-        if a.i64("batch_size")? < 1 || a.i64("threads")? < 0 {
-            return Err(a.error("batch_size must be >= 1 and threads >= 0"));
+        if a.i64("batch_size")? < 0 || a.i64("threads")? < 0 {
+            return Err(a.error("batch_size and threads must be >= 0"));
         }
         // Resolving the models now (a metadata read) fails early and names the model in each row.
         let env = call.env.clone();

@@ -34,7 +34,7 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     .with_argument("model", "A registered detector's name; NULL = the default detector.")
     .with_argument("confidence", "Minimum obj x class score. Default: 0.001.")
     .with_argument("nms_iou", "NMS IoU threshold. Default: 0.30.")
-    .with_argument("batch_size", "Images per inference call. Default: 8.")
+    .with_argument("batch_size", "Images per inference call; 0 = automatic (1 on CPU, 16 on CUDA). Default: 0.")
     .with_argument("device", "'auto', 'cpu' or 'cuda[:N]'. Default: 'auto'.")
     .with_argument("threads", "Intra-op threads; 0 = one single-threaded session per core. Default: 0.")
     .with_sql_example("SELECT name, unnest(detect_boxes(path, 'yolox_fold0')) AS box FROM images WHERE src = 'test';")
@@ -114,7 +114,7 @@ impl AsyncScalarUDFImpl for DetectBoxes {
         let opts = DetectOptions {
             confidence: a.f64(2, 0.001)? as f32,
             nms_iou: a.f64(3, 0.30)? as f32,
-            batch_size: a.usize(4, 8, 1)?,
+            batch_size: a.usize(4, 0, 0)?,
             device: a.str(5)?.unwrap_or_else(|| env.config().device.clone()),
             threads: a.usize(6, 0, 0)?,
         };

@@ -40,8 +40,15 @@ pub fn detect(images: &ImageColumn, info: &ModelInfo, o: &DetectOptions) -> Resu
     let rt = model_runtime::open(path, &info.sha256, info.format()?, &o.device, o.threads)?;
     let decoded = info.decoded.unwrap_or(false);
     let rows: Vec<usize> = (0..images.len()).filter(|&i| images.get(i).is_some()).collect();
+    // 0 = automatic: on CPU, single images keep every session of the pool busy and overlap
+    // decoding best (measured: README "Benchmarks"); a GPU wants real batches.
+    let batch = match (o.batch_size, rt.device()) {
+        (0, crate::runtime::device::Device::Cpu) => 1,
+        (0, _) => 16,
+        (n, _) => n,
+    };
     let per_batch: Vec<Vec<(usize, ImageBoxes)>> = rows
-        .par_chunks(o.batch_size)
+        .par_chunks(batch)
         .map(|chunk| -> Result<Vec<(usize, ImageBoxes)>> {
             let plane = 3 * size * size;
             let decoded_imgs: Vec<Pixels> = chunk
