@@ -25,6 +25,30 @@ pub const SCRIPTS: &[Script] = &[
     script!("sql/08_submission.sql", "submission.csv"),
 ];
 
+/// The training scripts (sql/train/), run after the folds.
+pub const TRAIN_SCRIPTS: &[Script] = &[
+    script!("sql/train/01_train_crops.sql", "training crops (ground-truth boxes)"),
+    script!("sql/train/02_backgrounds.sql", "background images (make_background)"),
+    script!("sql/train/03_classifier.sql", "train a classifier (train_classifier)"),
+    script!("sql/train/04_oof.sql", "out-of-fold predictions"),
+];
+
+/// Where the training scripts start.
+pub const FIRST_TRAIN_SCRIPT: &str = "sql/04_detect.sql";
+
+/// What the demo trains: small enough for a laptop CPU in well under a minute.
+pub const DEMO_TRAINING: &[(&str, &str)] = &[
+    ("name", "resnet18_demo"),
+    ("architecture", "resnet18"),
+    ("size", "64"),
+    ("epochs", "4"),
+    ("batch", "32"),
+    ("lr", "0.001"),
+    ("fold", "0"),
+    ("backgrounds", "true"),
+    ("max_backgrounds", "150"),
+];
+
 /// Scripts that exist only for the demo, run before the inference scripts.
 pub const DEMO_SETUP: Script = script!("sql/demo/register_fixtures.sql", "register the fixture models");
 

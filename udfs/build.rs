@@ -16,6 +16,21 @@ fn main() {
     for line in text.lines() {
         let Some((key, value)) = line.split_once('=') else { continue };
         match key {
+            // The bf16 autocast shim of the trainer (udfs/src/train/autocast.cpp), against the
+            // same libtorch headers torch-sys builds with.
+            "CYTOLOGIA_LIBTORCH" if std::env::var("CARGO_PKG_NAME").as_deref() == Ok("cytologia-udfs") => {
+                println!("cargo:rerun-if-changed=src/train/autocast.cpp");
+                let inc = std::path::Path::new(value).join("include");
+                cc::Build::new()
+                    .cpp(true)
+                    .file("src/train/autocast.cpp")
+                    .include(&inc)
+                    .include(inc.join("torch/csrc/api/include"))
+                    .flag("-std=c++17")
+                    .flag("-D_GLIBCXX_USE_CXX11_ABI=1")
+                    .warnings(false)
+                    .compile("cyto_autocast");
+            }
             // DT_RPATH (not RUNPATH) so libtorch_cpu.so's own dependencies resolve too.
             "CYTOLOGIA_LIB_DIRS" => {
                 println!("cargo:rustc-link-arg=-Wl,--disable-new-dtags,-rpath,{value}");

@@ -6,12 +6,12 @@ use std::time::Instant;
 use super::{config, Cli};
 use crate::error::{Error, Result};
 use crate::output::Format;
-use crate::pipeline::{DEMO_SETUP, FIRST_INFERENCE_SCRIPT, FIXTURE_MODELS, REPORTS, SCRIPTS};
+use crate::pipeline::{DEMO_SETUP, DEMO_TRAINING, FIRST_INFERENCE_SCRIPT, FIRST_TRAIN_SCRIPT, FIXTURE_MODELS, REPORTS, SCRIPTS, TRAIN_SCRIPTS};
 
 pub async fn run(cli: &Cli, out: &Path, train: usize, test: usize, seed: u64) -> Result<()> {
     let started = Instant::now();
     let data = out.join("data");
-    let stages = 3 + SCRIPTS.len() + REPORTS.len();
+    let stages = 3 + SCRIPTS.len() + TRAIN_SCRIPTS.len() + REPORTS.len();
     let mut n = 0;
     let mut stage = |name: &str| {
         n += 1;
@@ -40,8 +40,19 @@ pub async fn run(cli: &Cli, out: &Path, train: usize, test: usize, seed: u64) ->
     params.insert("data".to_string(), data.display().to_string());
     params.insert("models".to_string(), models.display().to_string());
     params.insert("out".to_string(), submission.display().to_string());
+    for (k, v) in DEMO_TRAINING {
+        params.insert(k.to_string(), v.to_string());
+    }
     let mut stdout = std::io::stdout().lock();
     for s in SCRIPTS.iter().chain(REPORTS) {
+        if s.file == FIRST_TRAIN_SCRIPT {
+            for t in TRAIN_SCRIPTS {
+                stage(&format!("{} ({})", t.stage, t.file));
+                let started = Instant::now();
+                super::run::run_text(&engine, t.file, t.sql, &params, Format::Table, &mut stdout).await?;
+                println!("done in {:.1}s", started.elapsed().as_secs_f64());
+            }
+        }
         if s.file == FIRST_INFERENCE_SCRIPT {
             stage(&format!("{} ({}, files in {})", DEMO_SETUP.stage, DEMO_SETUP.file, models.display()));
             super::run::run_text(&engine, DEMO_SETUP.file, DEMO_SETUP.sql, &params, Format::Table, &mut stdout).await?;

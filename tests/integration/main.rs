@@ -6,3 +6,4 @@ mod pipeline;
 mod common;
 mod s3;
 mod slt;
+mod training;

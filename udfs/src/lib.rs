@@ -9,6 +9,7 @@ pub mod error;
 pub mod sync;
 pub mod tablefn;
 
+pub mod background;
 pub mod boxes;
 pub mod dedupe;
 pub mod eval;
@@ -18,6 +19,7 @@ pub mod ingest;
 pub mod models;
 pub mod runtime;
 pub mod tables;
+pub mod train;
 pub mod vector;
 pub mod warehouse;
 
@@ -40,6 +42,7 @@ fn scalar_functions() -> Vec<(&'static str, Arc<ScalarUDF>)> {
     v.extend(vector::scalar_functions().into_iter().map(|f| (vector::FAMILY, f)));
     v.extend(boxes::scalar_functions().into_iter().map(|f| (boxes::FAMILY, f)));
     v.extend(tables::scalar_functions().into_iter().map(|f| (tables::FAMILY, f)));
+    v.extend(background::scalar_functions().into_iter().map(|f| (background::FAMILY, f)));
     v
 }
 
@@ -66,6 +69,7 @@ fn table_functions() -> Vec<(&'static str, TableFnRef)> {
     v.extend(runtime::table_functions().into_iter().map(|f| (runtime::FAMILY, f)));
     v.extend(models::table_functions().into_iter().map(|f| (models::FAMILY, f)));
     v.extend(eval::table_functions().into_iter().map(|f| (eval::FAMILY, f)));
+    v.extend(train::table_functions().into_iter().map(|f| (train::FAMILY, f)));
     v
 }
 

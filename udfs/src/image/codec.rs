@@ -86,6 +86,17 @@ pub fn encode_png(p: &Pixels) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// JPEG as PIL's `Image.save(f, "JPEG")` defaults: quality 75, 4:2:0 subsampling (libjpeg-turbo).
+pub fn encode_jpeg(p: &Pixels, quality: i32) -> Result<Vec<u8>> {
+    let rgb = to_rgb(p.clone());
+    let fail = |e: turbojpeg::Error| UdfError::Other(format!("JPEG encoding failed: {e}"));
+    let mut c = turbojpeg::Compressor::new().map_err(fail)?;
+    c.set_quality(quality).map_err(fail)?;
+    c.set_subsamp(turbojpeg::Subsamp::Sub2x2).map_err(fail)?;
+    let (w, h) = (rgb.width as usize, rgb.height as usize);
+    c.compress_to_vec(turbojpeg::Image { pixels: rgb.data.as_slice(), width: w, pitch: w * 3, height: h, format: turbojpeg::PixelFormat::RGB }).map_err(fail)
+}
+
 fn format_name(f: image::ImageFormat) -> &'static str {
     match f {
         image::ImageFormat::Png => "png",

@@ -36,8 +36,7 @@ pub const CROP_MARGIN: i64 = 16;
 
 pub fn detect(images: &ImageColumn, info: &ModelInfo, o: &DetectOptions) -> Result<Vec<Option<ImageBoxes>>> {
     let size = info.input_size.filter(|s| *s > 0).ok_or_else(|| UdfError::Other(format!("model '{}' has no input size", info.name)))? as usize;
-    let path = info.verified_path()?;
-    let rt = model_runtime::open(path, &info.sha256, info.format()?, &o.device, o.threads)?;
+    let rt = model_runtime::open(&info.verified_file()?, &o.device, o.threads)?;
     let decoded = info.decoded.unwrap_or(false);
     let rows: Vec<usize> = (0..images.len()).filter(|&i| images.get(i).is_some()).collect();
     // 0 = automatic: on CPU, single images keep every session of the pool busy and overlap

@@ -10,6 +10,12 @@ pub const STD: [f32; 3] = [0.229, 0.224, 0.225];
 /// Writes one image's input (3·S·S values); `hflip` mirrors it left-right.
 pub fn preprocess(rgb: &Pixels, size: usize, hflip: bool, out: &mut [f32]) {
     let resized = cv_resize::resize_lanczos4(&rgb.data, rgb.width as usize, rgb.height as usize, 3, size, size);
+    normalize(&resized, size, hflip, out);
+}
+
+/// Normalises an already resized `size x size` RGB image into CHW (training and serving share
+/// it, so validation logits equal classify()'s).
+pub fn normalize(resized: &[u8], size: usize, hflip: bool, out: &mut [f32]) {
     let plane = size * size;
     let mean: [f32; 3] = MEAN.map(|m| m * 255.0);
     let inv: [f32; 3] = STD.map(|s| 1.0 / (s * 255.0));

@@ -15,6 +15,8 @@ mod model_rows;
 mod probe;
 mod register_model;
 
+pub(crate) use register_model::default_classes;
+
 use std::sync::Arc;
 
 use datafusion::logical_expr::async_udf::AsyncScalarUDFImpl;

@@ -3,7 +3,7 @@
 use super::registry::{file_sha256, Task};
 use super::yolox;
 use crate::error::{Result, UdfError};
-use crate::runtime::model_runtime::{self, Format, Tensor};
+use crate::runtime::model_runtime::{self, Format, ModelFile, Tensor};
 
 pub struct Probed {
     pub sha256: String,
@@ -13,9 +13,20 @@ pub struct Probed {
     pub decoded: Option<bool>,
 }
 
-pub fn probe(path: &str, format: Format, task: Task, size: Option<i64>, preset: &str) -> Result<Probed> {
+/// `architecture` and `outputs` (0 = from the file) matter only for safetensors weights, which
+/// do not describe their graph.
+pub fn probe(path: &str, format: Format, task: Task, size: Option<i64>, preset: &str, architecture: Option<&str>, outputs: usize) -> Result<Probed> {
     let sha256 = file_sha256(path)?;
-    let rt = model_runtime::open(path, &sha256, format, "cpu", 1)?;
+    let mut file = ModelFile::graph(path, &sha256, format);
+    if format == Format::Safetensors {
+        if task == Task::Detector {
+            return Err(UdfError::Other("safetensors detectors arrive with train_detector(); register the ONNX or TorchScript export".into()));
+        }
+        file.architecture = Some(architecture.ok_or_else(|| UdfError::Other("safetensors weights need architecture => (a timm name such as 'resnet18')".into()))?.to_string());
+        file.input_size = size.ok_or_else(|| UdfError::Other("safetensors weights need input_size".into()))?.max(0) as usize;
+        file.outputs = outputs;
+    }
+    let rt = model_runtime::open(&file, "cpu", 1)?;
     let declared = rt.input_shape().filter(|s| s.len() == 4 && s[2] > 0 && s[2] == s[3]).map(|s| s[2] as usize);
     let size = match (size, declared) {
         (Some(s), Some(d)) if s as usize != d => {

@@ -1,15 +1,14 @@
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use datafusion::common::ScalarValue;
-use datafusion::datasource::{provider_as_source, MemTable};
 use datafusion::error::{DataFusionError, Result};
-use datafusion::logical_expr::{DocSection, Documentation, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{DocSection, Documentation, LogicalPlan};
 use futures::FutureExt;
 
 use super::model_rows;
 use super::probe;
 use super::registry::{self, ModelInfo, Task};
-use crate::env::{EnvRef, WriteMode};
+use crate::env::EnvRef;
 use crate::error::UdfError;
 use crate::runtime::model_runtime::Format;
 use crate::tablefn::{run_once, Args, InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
@@ -47,14 +46,14 @@ static SIG: LazyLock<TableFnSignature> = LazyLock::new(|| {
             Param::required("name", ParamKind::Str, "the model's name, used by detect(), classify() and the predictions"),
             Param::required("task", ParamKind::Str, "'detector', 'classifier' or 'multilabel'"),
             Param::required("uri", ParamKind::Str, "path or file:// URL of the weights (relative paths are resolved now)"),
-            Param::optional("format", ParamKind::Str, none(ParamKind::Str), "'onnx' or 'torchscript'; NULL = from the file extension"),
+            Param::optional("format", ParamKind::Str, none(ParamKind::Str), "'onnx', 'torchscript' or 'safetensors' (needs architecture and input_size); NULL = from the file extension"),
             Param::optional("input_size", ParamKind::Int, none(ParamKind::Int), "square input side; NULL = from the graph"),
             Param::optional("classes", ParamKind::Str, none(ParamKind::Str), "comma-separated class names in output order; NULL = by task"),
             Param::optional("fold", ParamKind::Int, none(ParamKind::Int), "the CV fold the model was trained without"),
             Param::optional("preset", ParamKind::Str, none(ParamKind::Str), "'yolox' or 'imagenet'; NULL = 'yolox' for detectors, else 'imagenet'"),
             Param::optional("decoded", ParamKind::Bool, none(ParamKind::Bool), "whether a YOLOX export decodes its grid; NULL = probe the model"),
             Param::optional("is_default", ParamKind::Bool, ScalarValue::Boolean(Some(false)), "make this the task's default model"),
-            Param::optional("architecture", ParamKind::Str, none(ParamKind::Str), "free text, e.g. 'yolox_s' or 'resnet18'"),
+            Param::optional("architecture", ParamKind::Str, none(ParamKind::Str), "e.g. 'yolox_s' or a timm name such as 'resnet18' (required for safetensors weights)"),
             Param::optional("metrics", ParamKind::Str, none(ParamKind::Str), "JSON with validation metrics"),
         ],
     }
@@ -115,7 +114,7 @@ impl Request {
         let path = std::path::absolute(raw).map_err(|e| a.error(format!("uri '{uri}': {e}")))?.to_string_lossy().into_owned();
         let format = match a.opt_str("format") {
             Some(f) => Format::parse(f).map_err(|e| a.error(e))?,
-            None => Format::from_path(&path).ok_or_else(|| a.error(format!("cannot tell the format of '{uri}' from its extension; give format => 'onnx' or 'torchscript'")))?,
+            None => Format::from_path(&path).ok_or_else(|| a.error(format!("cannot tell the format of '{uri}' from its extension; give format => 'onnx', 'torchscript' or 'safetensors'")))?,
         };
         let preset = match a.opt_str("preset") {
             Some(p @ ("yolox" | "imagenet")) => p.to_string(),
@@ -160,7 +159,7 @@ fn fail(e: impl std::fmt::Display) -> DataFusionError {
 
 async fn register(r: Request, env: EnvRef) -> Result<datafusion::arrow::array::RecordBatch> {
     let probe_req = r.clone();
-    let probed = tokio::task::spawn_blocking(move || probe::probe(&probe_req.path, probe_req.format, probe_req.task, probe_req.input_size, &probe_req.preset))
+    let probed = tokio::task::spawn_blocking(move || probe::probe(&probe_req.path, probe_req.format, probe_req.task, probe_req.input_size, &probe_req.preset, probe_req.architecture.as_deref(), probe_req.classes.as_ref().map_or(0, |c| c.len())))
         .await
         .map_err(fail)?
         .map_err(|e: UdfError| fail(format!("model '{}': {e}", r.name)))?;
@@ -174,15 +173,6 @@ async fn register(r: Request, env: EnvRef) -> Result<datafusion::arrow::array::R
     if r.task == Task::Detector && classes.len() + 5 != probed.outputs {
         return Err(fail(format!("detector '{}' outputs 5+{} columns per anchor but {} classes were given", r.name, probed.outputs - 5, classes.len())));
     }
-    let mut all = registry::load_all(env.as_ref()).await?;
-    all.retain(|m| m.name != r.name);
-    let first_of_task = !all.iter().any(|m| m.task == r.task.as_str() && m.is_default);
-    let is_default = r.is_default || first_of_task;
-    if is_default {
-        for m in all.iter_mut().filter(|m| m.task == r.task.as_str()) {
-            m.is_default = false;
-        }
-    }
     let info = ModelInfo {
         name: r.name.clone(),
         task: r.task.as_str().to_string(),
@@ -195,20 +185,17 @@ async fn register(r: Request, env: EnvRef) -> Result<datafusion::arrow::array::R
         fold: r.fold,
         preset: Some(r.preset.clone()),
         decoded: if r.task == Task::Detector { Some(r.decoded.or(probed.decoded).unwrap_or(false)) } else { None },
-        is_default,
-        created_at_us: Some(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0)),
+        is_default: r.is_default,
+        created_at_us: None,
         args: Some(r.args_json.clone()),
         inputs: None,
         metrics: r.metrics.clone(),
     };
-    all.push(info.clone());
-    let table = MemTable::try_new(model_rows::schema(), vec![vec![model_rows::batch(&all)?]])?;
-    let plan = LogicalPlanBuilder::scan(registry::TABLE, provider_as_source(Arc::new(table)), None)?.build()?;
-    env.write_table(registry::TABLE, plan, WriteMode::Replace).await?;
+    let info = registry::upsert(&env, info).await?;
     model_rows::batch(&[info])
 }
 
-async fn default_classes(env: &EnvRef, task: Task, outputs: usize) -> Result<Vec<String>> {
+pub(crate) async fn default_classes(env: &EnvRef, task: Task, outputs: usize) -> Result<Vec<String>> {
     if task == Task::Detector {
         return Ok((0..outputs.saturating_sub(5)).map(|i| if i == 0 { "WBC".to_string() } else { format!("class_{i}") }).collect());
     }

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::env::EngineEnv;
 use crate::error::UdfError;
-use crate::runtime::model_runtime::Format;
+use crate::runtime::model_runtime::{Format, ModelFile};
 
 pub const TABLE: &str = "models";
 
@@ -74,6 +74,19 @@ impl ModelInfo {
 
     pub fn format(&self) -> Result<Format, UdfError> {
         Format::parse(&self.format)
+    }
+
+    /// The weights file, checked against its registered hash, with what a runtime needs.
+    pub fn verified_file(&self) -> Result<ModelFile, UdfError> {
+        let path = self.verified_path()?.to_string();
+        Ok(ModelFile {
+            path,
+            sha256: self.sha256.clone(),
+            format: self.format()?,
+            architecture: self.architecture.clone(),
+            outputs: self.classes.len(),
+            input_size: self.input_size.unwrap_or(0).max(0) as usize,
+        })
     }
 
     /// Checks the file still hashes to what was registered; returns its path.
@@ -192,6 +205,30 @@ fn rows(b: &RecordBatch) -> Result<Vec<ModelInfo>> {
         });
     }
     Ok(out)
+}
+
+/// Adds `info` to `models`, replacing a model of the same name, in one commit. The first
+/// model of a task, or one with `is_default`, becomes the task's only default. Returns the
+/// row as stored.
+pub async fn upsert(env: &crate::env::EnvRef, mut info: ModelInfo) -> Result<ModelInfo> {
+    use datafusion::datasource::MemTable;
+    let mut all = load_all(env.as_ref()).await?;
+    all.retain(|m| m.name != info.name);
+    let first_of_task = !all.iter().any(|m| m.task == info.task && m.is_default);
+    info.is_default = info.is_default || first_of_task;
+    if info.is_default {
+        for m in all.iter_mut().filter(|m| m.task == info.task) {
+            m.is_default = false;
+        }
+    }
+    if info.created_at_us.is_none() {
+        info.created_at_us = Some(SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0));
+    }
+    all.push(info.clone());
+    let table = MemTable::try_new(super::model_rows::schema(), vec![vec![super::model_rows::batch(&all)?]])?;
+    let plan = LogicalPlanBuilder::scan(TABLE, provider_as_source(Arc::new(table)), None)?.build()?;
+    env.write_table(TABLE, plan, crate::env::WriteMode::Replace).await?;
+    Ok(info)
 }
 
 /// The model a function call means: by name, else the task's default.

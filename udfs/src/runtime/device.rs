@@ -32,7 +32,6 @@ pub fn resolve(requested: &str, runtime: &'static str, cuda_devices: usize) -> R
                 Ok(Device::Cuda(0))
             } else {
                 if !AUTO_NOTICE.swap(true, Ordering::Relaxed) {
-                    tracing::warn!("device 'auto': no CUDA GPU usable by {runtime}; running on CPU");
                     eprintln!("notice: device 'auto': no CUDA GPU usable by {runtime}; running on CPU");
                 }
                 Ok(Device::Cpu)

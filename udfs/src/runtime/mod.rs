@@ -6,6 +6,7 @@ pub mod onnx;
 pub mod onnx_session;
 pub mod torch;
 pub mod torch_module;
+pub mod torch_net;
 
 mod runtime_info;
 

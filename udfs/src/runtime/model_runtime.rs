@@ -33,6 +33,8 @@ pub trait ModelRuntime: Send + Sync {
 pub enum Format {
     Onnx,
     TorchScript,
+    /// Weights by name for one of the project's own architectures (`train::nets`).
+    Safetensors,
 }
 
 impl Format {
@@ -40,10 +42,8 @@ impl Format {
         match s.to_ascii_lowercase().as_str() {
             "onnx" => Ok(Format::Onnx),
             "torchscript" | "pt" | "jit" => Ok(Format::TorchScript),
-            "safetensors" => Err(UdfError::Other(
-                "format 'safetensors' needs one of the project's own architectures; those arrive with the training issues".into(),
-            )),
-            other => Err(UdfError::Other(format!("unknown model format '{other}'; use 'onnx' or 'torchscript'"))),
+            "safetensors" => Ok(Format::Safetensors),
+            other => Err(UdfError::Other(format!("unknown model format '{other}'; use 'onnx', 'torchscript' or 'safetensors'"))),
         }
     }
 
@@ -54,6 +54,8 @@ impl Format {
             Some(Format::Onnx)
         } else if lower.ends_with(".pt") || lower.ends_with(".pth") || lower.ends_with(".torchscript") {
             Some(Format::TorchScript)
+        } else if lower.ends_with(".safetensors") {
+            Some(Format::Safetensors)
         } else {
             None
         }
@@ -63,18 +65,38 @@ impl Format {
         match self {
             Format::Onnx => "onnx",
             Format::TorchScript => "torchscript",
+            Format::Safetensors => "safetensors",
         }
+    }
+}
+
+/// A weights file and what it takes to run it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ModelFile {
+    pub path: String,
+    pub sha256: String,
+    pub format: Format,
+    /// For `safetensors`: the architecture (a timm name) the weights are for.
+    pub architecture: Option<String>,
+    /// For `safetensors`: outputs of the head (0 = read from the file).
+    pub outputs: usize,
+    /// For `safetensors`: the square input side.
+    pub input_size: usize,
+}
+
+impl ModelFile {
+    /// An ONNX or TorchScript file, which describes itself.
+    pub fn graph(path: &str, sha256: &str, format: Format) -> Self {
+        ModelFile { path: path.to_string(), sha256: sha256.to_string(), format, architecture: None, outputs: 0, input_size: 0 }
     }
 }
 
 /// What identifies a shareable session.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SessionKey {
-    pub path: String,
-    pub sha256: String,
-    pub format: Format,
-    pub device: String,
-    pub threads: usize,
+struct SessionKey {
+    file: ModelFile,
+    device: String,
+    threads: usize,
 }
 
 type Cache = Mutex<HashMap<SessionKey, Arc<dyn ModelRuntime>>>;
@@ -85,18 +107,20 @@ const MAX_CACHED: usize = 8;
 
 /// Opens (or reuses) a session for a model file on the requested device.
 /// `threads` = 0 lets the runtime pick (every core).
-pub fn open(path: &str, sha256: &str, format: Format, device: &str, threads: usize) -> Result<Arc<dyn ModelRuntime>> {
-    let resolved = match format {
+pub fn open(file: &ModelFile, device: &str, threads: usize) -> Result<Arc<dyn ModelRuntime>> {
+    let resolved = match file.format {
         Format::Onnx => super::device::resolve(device, "onnxruntime", super::onnx_session::cuda_devices())?,
-        Format::TorchScript => super::device::resolve(device, "libtorch", super::torch::cuda_devices())?,
+        Format::TorchScript | Format::Safetensors => super::device::resolve(device, "libtorch", super::torch::cuda_devices())?,
     };
-    let key = SessionKey { path: path.to_string(), sha256: sha256.to_string(), format, device: resolved.to_string(), threads };
+    let key = SessionKey { file: file.clone(), device: resolved.to_string(), threads };
+    let path = file.path.as_str();
     if let Some(rt) = CACHE.lock().map_err(|_| UdfError::Other("session cache poisoned".into()))?.get(&key) {
         return Ok(rt.clone());
     }
-    let rt: Arc<dyn ModelRuntime> = match format {
+    let rt: Arc<dyn ModelRuntime> = match file.format {
         Format::Onnx => Arc::new(super::onnx_session::OnnxModel::open(path, resolved, threads)?),
         Format::TorchScript => Arc::new(super::torch_module::TorchModel::open(path, resolved, threads)?),
+        Format::Safetensors => Arc::new(super::torch_net::TorchNet::open(file, resolved, threads)?),
     };
     let mut cache = CACHE.lock().map_err(|_| UdfError::Other("session cache poisoned".into()))?;
     if cache.len() >= MAX_CACHED {

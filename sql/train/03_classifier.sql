@@ -1,0 +1,20 @@
+-- train 3. one fold of a crop classifier (seed-spec §8): every other fold trains, `fold`
+-- validates; the best checkpoint is registered in `models` as '<name>_fold<fold>'. Rows
+-- stream as training goes (two evaluations per epoch). Crops are cut as the seed dumped them
+-- (PNG, margin 16, §7.1); train_classifier() also accepts the image with x1..y2 columns.
+-- Parameters: name (resnet18_crops), architecture (resnet18), size (224), fold (0),
+-- epochs (10), batch (32), lr (0.0002), init ('random', a .safetensors file or a registered
+-- model), precision ('auto'), backgrounds (false: true adds the background images as class 23, i.e. a 24-class
+-- model as the seed's ViT-L bg), mix ('mixup_cutmix'), device ('auto'), seed (42).
+SELECT model, epoch, step, round(train_loss, 4) AS train_loss, round(val_loss, 4) AS val_loss,
+       round(val_f1, 4) AS val_f1, lr, round(seconds, 1) AS seconds, round(images_per_s, 1) AS images_per_s, best
+FROM train_classifier((
+    SELECT crop(path, x1, y1, x2, y2, 16) AS image, label, fold, false AS background FROM train_crops
+    UNION ALL
+    SELECT CAST(jpeg AS BYTEA), 23, fold, true FROM backgrounds WHERE ${backgrounds:-false}
+  ),
+  name => '${name:-resnet18_crops}_fold${fold:-0}', architecture => '${architecture:-resnet18}',
+  input_size => ${size:-224}, num_classes => CASE WHEN ${backgrounds:-false} THEN 24 ELSE 23 END,
+  fold => ${fold:-0}, epochs => ${epochs:-10}, batch_size => ${batch:-32}, lr => ${lr:-0.0002},
+  init => '${init:-random}', precision => '${precision:-auto}', mix => '${mix:-mixup_cutmix}', device => '${device:-auto}', seed => ${seed:-42})
+ORDER BY step;

@@ -1,0 +1,14 @@
+-- train 4. out-of-fold predictions (seed-spec §8.3): each trained classifier (a model with a
+-- fold and safetensors weights) predicts the validation rows of its own fold, without TTA;
+-- logits go to `oof_predictions`, which the analyst views and the ensemble's alpha search
+-- (sql/reports/alpha_search.sql) read.
+CREATE OR REPLACE TABLE oof_predictions AS
+SELECT m.name AS model, m.sha256 AS model_sha256, m.fold, c.box_id, c.name, c.label,
+       classify(crop(c.path, c.x1, c.y1, c.x2, c.y2, 16), m.name) AS logits
+FROM train_crops c
+JOIN models m ON m.fold = c.fold
+WHERE m.task = 'classifier' AND m.format = 'safetensors';
+
+-- Out-of-fold macro-F1 per model, and over all folds of an architecture (the seed's CV).
+SELECT model, fold, count(*) AS rows, round(macro_f1(CAST(label AS VARCHAR), CAST(argmax(logits) AS VARCHAR)), 4) AS oof_macro_f1
+FROM oof_predictions GROUP BY model, fold ORDER BY model;

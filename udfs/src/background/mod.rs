@@ -1,0 +1,17 @@
+//! Family `background`: the seed's synthetic background images (seed-spec §5), the 24th
+//! class of its background-aware classifiers. `kernels` is the generator (bit-exact with the
+//! seed's OpenCV / scikit-image code except the noise, goldens in tests/goldens/background);
+//! `make_background` is its SQL function.
+pub mod kernels;
+
+mod make_background;
+
+use std::sync::Arc;
+
+use datafusion::logical_expr::ScalarUDF;
+
+pub const FAMILY: &str = "background";
+
+pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
+    vec![Arc::new(ScalarUDF::new_from_impl(make_background::MakeBackground::default()))]
+}

@@ -1,0 +1,75 @@
+//! The project's own architectures (`train::nets`) served from safetensors weights: what
+//! train_classifier() registers, or a timm `model.safetensors` registered by hand. The whole
+//! file must fit, head included, so a served model never has random outputs.
+use std::sync::Mutex;
+
+use super::device::Device;
+use super::model_runtime::{ModelFile, ModelRuntime, Tensor};
+use crate::error::{Result, UdfError};
+use crate::train::nets;
+
+fn err(path: &str, e: impl std::fmt::Display) -> UdfError {
+    UdfError::Runtime { runtime: "libtorch", message: format!("{path}: {e}") }
+}
+
+pub struct TorchNet {
+    net: Mutex<nets::Net>,
+    device: Device,
+    tch_device: tch::Device,
+    path: String,
+}
+
+impl TorchNet {
+    pub fn open(file: &ModelFile, device: Device, threads: usize) -> Result<Self> {
+        let path = file.path.as_str();
+        let arch = file.architecture.as_deref().ok_or_else(|| err(path, "safetensors weights need the model's architecture (register it with architecture => 'resnet18', ...)"))?;
+        if file.input_size == 0 {
+            return Err(err(path, "safetensors weights need the model's input_size"));
+        }
+        let tch_device = match device {
+            Device::Cpu => tch::Device::Cpu,
+            Device::Cuda(i) => tch::Device::Cuda(i),
+        };
+        if threads > 0 {
+            tch::set_num_threads(threads as i32);
+        }
+        let (parsed, _) = nets::Arch::parse(arch)?;
+        let outputs = if file.outputs > 0 { file.outputs as i64 } else { head_outputs(path, parsed.head_prefix())? };
+        let mut net = nets::build(arch, outputs, file.input_size as i64, tch_device)?;
+        nets::load_safetensors(&mut net, path, true)?;
+        Ok(TorchNet { net: Mutex::new(net), device, tch_device, path: path.to_string() })
+    }
+
+    pub fn outputs(&self) -> i64 {
+        self.net.lock().map(|n| n.classes).unwrap_or(0)
+    }
+}
+
+/// The class count a weights file was made for, from its head's bias.
+fn head_outputs(path: &str, head: &str) -> Result<i64> {
+    let tensors = tch::Tensor::read_safetensors(path).map_err(|e| err(path, format!("cannot read safetensors: {e}")))?;
+    tensors
+        .iter()
+        .find(|(k, _)| k == &format!("{head}bias"))
+        .map(|(_, t)| t.size()[0])
+        .ok_or_else(|| err(path, format!("no '{head}bias' tensor: not weights of this architecture")))
+}
+
+impl ModelRuntime for TorchNet {
+    fn run(&self, input: &Tensor) -> Result<Tensor> {
+        let shape: Vec<i64> = input.shape.iter().map(|&d| d as i64).collect();
+        let x = tch::Tensor::from_slice(&input.data).view(shape.as_slice()).to_device(self.tch_device);
+        let net = self.net.lock().map_err(|_| err(&self.path, "model lock poisoned"))?;
+        let y = tch::no_grad(|| net.model.forward_t(&x, false));
+        let y = y.to_device(tch::Device::Cpu).to_kind(tch::Kind::Float).contiguous();
+        let out_shape: Vec<usize> = y.size().iter().map(|&d| d.max(0) as usize).collect();
+        let data = Vec::<f32>::try_from(y.flatten(0, -1)).map_err(|e| err(&self.path, e))?;
+        Ok(Tensor { shape: out_shape, data })
+    }
+    fn device(&self) -> Device {
+        self.device
+    }
+    fn input_shape(&self) -> Option<Vec<i64>> {
+        self.net.lock().ok().map(|n| vec![-1, 3, n.input_size, n.input_size])
+    }
+}

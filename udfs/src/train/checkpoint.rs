@@ -1,0 +1,24 @@
+//! Checkpoints: every improvement is a new file `<dir>/<name>/<name>-step<N>.safetensors`,
+//! written under a temporary name, flushed and renamed, so a registered model always points at
+//! a complete file; the previous best is removed only after the new one is registered.
+use std::path::Path;
+
+use super::nets::Net;
+use crate::error::{Result, UdfError};
+
+pub fn save(net: &Net, dir: &Path, name: &str, step: i64) -> Result<String> {
+    let folder = dir.join(sanitize(name));
+    std::fs::create_dir_all(&folder).map_err(|source| UdfError::Io { path: folder.display().to_string(), source })?;
+    let path = folder.join(format!("{}-step{step}.safetensors", sanitize(name)));
+    // tch picks the format from the extension, so the temporary name keeps it.
+    let tmp = folder.join(format!(".{}-step{step}.{}.tmp.safetensors", sanitize(name), std::process::id()));
+    net.vs.save(&tmp).map_err(|e| UdfError::Other(format!("cannot write checkpoint '{}': {e}", tmp.display())))?;
+    let io = |source| UdfError::Io { path: tmp.display().to_string(), source };
+    std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(io)?;
+    std::fs::rename(&tmp, &path).map_err(io)?;
+    Ok(path.display().to_string())
+}
+
+fn sanitize(name: &str) -> String {
+    name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '_' }).collect()
+}

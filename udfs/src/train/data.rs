@@ -1,0 +1,178 @@
+//! Training rows, decoded once: each image is cropped (when the row has a box, margin 16 as
+//! seed-spec §7.1) and resized to the model's side with OpenCV Lanczos-4 (§8.2), then kept as
+//! bytes (side² × 3 per row). Background images keep their full pixels: each epoch takes a new
+//! random square from them before the resize (§8.2).
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
+use rand_mt::Mt64;
+use rayon::prelude::*;
+
+use super::augment::Rgb;
+use super::rng;
+use crate::error::{Result, UdfError};
+use crate::image::codec::Pixels;
+use crate::image::crop_box;
+use crate::image::cv_resize::resize_lanczos4;
+use crate::image::value::ImageColumn;
+
+const FN: &str = "train_classifier";
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    Class(usize),
+    Multi(Vec<usize>),
+}
+
+#[derive(Debug)]
+pub enum Picture {
+    /// Already `size x size`.
+    Ready(Rgb),
+    /// A background image: a random square is cut from it for every use.
+    Background(Pixels),
+}
+
+#[derive(Debug)]
+pub struct Sample {
+    pub picture: Picture,
+    pub target: Target,
+}
+
+#[derive(Debug)]
+pub struct Dataset {
+    pub train: Vec<Sample>,
+    pub val: Vec<Sample>,
+    pub size: usize,
+    pub classes: usize,
+    pub multilabel: bool,
+}
+
+fn column<'a>(b: &'a RecordBatch, name: &str) -> Option<&'a ArrayRef> {
+    b.column_by_name(name)
+}
+
+fn ints(b: &RecordBatch, name: &str) -> Result<Option<Vec<Option<i64>>>> {
+    let Some(c) = column(b, name) else { return Ok(None) };
+    let c = cast(c, &DataType::Int64).map_err(|e| UdfError::arg(FN, format!("column '{name}' must be an integer: {e}")))?;
+    let c = c.as_primitive::<Int64Type>();
+    Ok(Some((0..c.len()).map(|i| (!c.is_null(i)).then(|| c.value(i))).collect()))
+}
+
+fn floats(b: &RecordBatch, name: &str) -> Result<Option<Vec<Option<f64>>>> {
+    let Some(c) = column(b, name) else { return Ok(None) };
+    let c = cast(c, &DataType::Float64).map_err(|e| UdfError::arg(FN, format!("column '{name}' must be numeric: {e}")))?;
+    let c = c.as_primitive::<Float64Type>();
+    Ok(Some((0..c.len()).map(|i| (!c.is_null(i)).then(|| c.value(i))).collect()))
+}
+
+fn targets(b: &RecordBatch, classes: usize) -> Result<(Vec<Target>, bool)> {
+    let check = |row: usize, v: i64| -> Result<usize> {
+        if v < 0 || v as usize >= classes {
+            return Err(UdfError::arg(FN, format!("row {row}: label {v} is outside 0..{classes} (num_classes => {classes})")));
+        }
+        Ok(v as usize)
+    };
+    if let Some(l) = column(b, "labels") {
+        let l = cast(l, &DataType::List(std::sync::Arc::new(datafusion::arrow::datatypes::Field::new_list_field(DataType::Int64, true))))
+            .map_err(|e| UdfError::arg(FN, format!("column 'labels' must be a list of class ids: {e}")))?;
+        let l = l.as_list::<i32>();
+        let mut out = Vec::with_capacity(l.len());
+        for r in 0..l.len() {
+            if l.is_null(r) {
+                return Err(UdfError::arg(FN, format!("row {r}: 'labels' is NULL (use an empty list for none)")));
+            }
+            let v = l.value(r);
+            let v = v.as_primitive::<Int64Type>();
+            let ids = (0..v.len()).filter(|&k| !v.is_null(k)).map(|k| check(r, v.value(k))).collect::<Result<Vec<_>>>()?;
+            out.push(Target::Multi(ids));
+        }
+        return Ok((out, true));
+    }
+    let labels = ints(b, "label")?.ok_or_else(|| UdfError::arg(FN, "the input needs a 'label' column (class id) or a 'labels' column (list of ids)"))?;
+    let out = labels
+        .iter()
+        .enumerate()
+        .map(|(r, v)| v.ok_or_else(|| UdfError::arg(FN, format!("row {r}: 'label' is NULL"))).and_then(|v| check(r, v)).map(Target::Class))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((out, false))
+}
+
+/// Splits the input into training rows (fold != `fold`) and validation rows, decoding and
+/// resizing on the rayon pool.
+pub fn prepare(b: &RecordBatch, size: usize, classes: usize, fold: i64, progress: &(dyn Fn(u64) + Sync)) -> Result<Dataset> {
+    let image = column(b, "image").ok_or_else(|| UdfError::arg(FN, "the input needs an 'image' column (bytes, pixel struct or path)"))?;
+    let images = ImageColumn::new(FN, image).map_err(|e| UdfError::Other(e.to_string()))?;
+    let folds = ints(b, "fold")?.ok_or_else(|| UdfError::arg(FN, "the input needs a 'fold' column"))?;
+    let (targets, multilabel) = targets(b, classes)?;
+    let boxes = match (floats(b, "x1")?, floats(b, "y1")?, floats(b, "x2")?, floats(b, "y2")?) {
+        (Some(a), Some(b2), Some(c), Some(d)) => Some((a, b2, c, d)),
+        (None, None, None, None) => None,
+        _ => return Err(UdfError::arg(FN, "a box needs all of x1, y1, x2, y2")),
+    };
+    let background = match column(b, "background") {
+        Some(c) => {
+            let c = cast(c, &DataType::Boolean).map_err(|e| UdfError::arg(FN, format!("column 'background' must be boolean: {e}")))?;
+            let c = c.as_boolean().clone();
+            (0..c.len()).map(|i| !c.is_null(i) && c.value(i)).collect()
+        }
+        None => vec![false; b.num_rows()],
+    };
+    let pictures: Vec<Picture> = (0..b.num_rows())
+        .into_par_iter()
+        .map(|r| -> Result<Picture> {
+            let item = images.get(r).ok_or_else(|| UdfError::arg(FN, format!("row {r}: 'image' is NULL")))?;
+            let mut px = item.rgb().map_err(|e| UdfError::Other(format!("{FN}(): {}: {e}", item.describe(r))))?;
+            if let Some((x1, y1, x2, y2)) = &boxes {
+                if let (Some(a), Some(b2), Some(c), Some(d)) = (x1[r], y1[r], x2[r], y2[r]) {
+                    let q = |v| crop_box::round_coord(v).map_err(|e| UdfError::Other(format!("{FN}(): row {r}: {e}")));
+                    px = crop_box::crop(&px, q(a)?, q(b2)?, q(c)?, q(d)?, 16).map_err(|e| UdfError::Other(format!("{FN}(): row {r}: {e}")))?;
+                }
+            }
+            progress(1);
+            if background[r] {
+                return Ok(Picture::Background(px));
+            }
+            let data = resize_lanczos4(&px.data, px.width as usize, px.height as usize, 3, size, size);
+            Ok(Picture::Ready(Rgb { width: size, height: size, data }))
+        })
+        .collect::<Result<_>>()?;
+    let mut ds = Dataset { train: Vec::new(), val: Vec::new(), size, classes, multilabel };
+    for (r, (picture, target)) in pictures.into_iter().zip(targets).enumerate() {
+        let f = folds[r].ok_or_else(|| UdfError::arg(FN, format!("row {r}: 'fold' is NULL")))?;
+        let s = Sample { picture, target };
+        if f == fold { ds.val.push(s) } else { ds.train.push(s) }
+    }
+    if ds.train.is_empty() {
+        return Err(UdfError::arg(FN, format!("no training rows: every row has fold {fold}")));
+    }
+    if ds.val.is_empty() {
+        return Err(UdfError::arg(FN, format!("no validation rows: no row has fold {fold} (the held-out fold)")));
+    }
+    Ok(ds)
+}
+
+/// The `size x size` picture of a sample for one use: background images get a random square
+/// of side randint(88, 224) when training, the fixed 146-px square at (0.05, 0.05) when
+/// validating (seed-spec §8.2), resized.
+pub fn picture(s: &Sample, size: usize, train: bool, rng: &mut Mt64) -> Rgb {
+    match &s.picture {
+        Picture::Ready(p) => p.clone(),
+        Picture::Background(px) => {
+            let (w, h) = (px.width as usize, px.height as usize);
+            let (side, u, v) = if train {
+                let side = rng::randint(rng, 88, 224) as usize;
+                (side, rng::uniform(rng), rng::uniform(rng))
+            } else {
+                (146, 0.05, 0.05)
+            };
+            let side = side.min(w).min(h).max(1);
+            let y1 = ((h - side + 1) as f64 * u) as usize;
+            let x1 = ((w - side + 1) as f64 * v) as usize;
+            let mut crop = Vec::with_capacity(side * side * 3);
+            for y in y1..y1 + side {
+                crop.extend_from_slice(&px.data[(y * w + x1) * 3..(y * w + x1 + side) * 3]);
+            }
+            Rgb { width: size, height: size, data: resize_lanczos4(&crop, side, side, 3, size, size) }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! Family `train`: training as table functions on libtorch (tch). `nets` holds the
+//! architectures (timm parameter names), `augment` the seed's train augmentations, `data` /
+//! `loader` the input pipeline, `trainer` the loop; each SQL function has its own file.
+pub mod augment;
+pub mod autocast;
+pub mod nets;
+
+mod checkpoint;
+mod data;
+mod loader;
+mod loss;
+mod metrics;
+mod mix;
+mod rng;
+mod train_classifier;
+mod trainer;
+
+use std::sync::Arc;
+
+use crate::tablefn::TableFnRef;
+
+pub const FAMILY: &str = "train";
+
+pub fn table_functions() -> Vec<TableFnRef> {
+    vec![Arc::new(train_classifier::TrainClassifier)]
+}

@@ -1,0 +1,468 @@
+//! `train_classifier(rows, name => ..., ...)`: trains a crop classifier or a full-image
+//! multi-label model on every fold but one, streaming one row per evaluation while it trains,
+//! and registers each new best checkpoint in `models` before that row is returned, so a
+//! cancelled query (Ctrl-C) leaves the best checkpoint so far registered.
+use std::sync::{Arc, LazyLock};
+
+use datafusion::arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
+use datafusion::arrow::compute::concat_batches;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::catalog::streaming::StreamingTable;
+use datafusion::common::ScalarValue;
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::datasource::provider_as_source;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::logical_expr::{DocSection, Documentation, LogicalPlan, LogicalPlanBuilder};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::streaming::PartitionStream;
+use futures::StreamExt;
+use tokio::sync::mpsc;
+
+use super::data;
+use super::loss::Loss;
+use super::trainer::{self, EvalRow, Init, TrainConfig};
+use crate::env::EnvRef;
+use crate::error::UdfError;
+use crate::models::registry::{self, ModelInfo, Task};
+use crate::runtime::device;
+use crate::tablefn::{Args, InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
+
+const NAME: &str = "train_classifier";
+
+static DOC: LazyLock<Documentation> = LazyLock::new(|| {
+    Documentation::builder(
+        DocSection { include: true, label: "Training functions", description: None },
+        "Trains a classifier on libtorch as the seed (seed-spec §8.2-8.3) and streams one row per \
+         evaluation (twice per epoch by default): train and validation loss, validation macro-F1, \
+         learning rate, seconds, throughput, and whether the evaluation became the best checkpoint. \
+         Input rows: `image` (bytes, pixel struct or path), optional `x1, y1, x2, y2` (the crop is \
+         taken with margin 16), `label` (class id) or `labels` (list of ids: a multi-label model, \
+         focal BCE, F1 at sigmoid > 0.5), `fold`, optional `background` (bool: a random square is \
+         cut from the image each epoch, as the seed's background images). Rows of the held-out \
+         `fold` validate, the rest train. Recipe: Lanczos-4 resize, the seed's augmentations, \
+         ImageNet normalisation, MixUp/CutMix, AdamW (weight decay 0.01), cosine schedule per \
+         epoch. Each improvement is written atomically as safetensors and registered in `models` \
+         (format 'safetensors', with the call's arguments, the input tables' versions and the \
+         metrics) before its row is returned; cancelling the query keeps the best so far.",
+        "train_classifier(rows, name => 'clf_fold0'[, option => value ...])",
+    )
+    .with_sql_example(
+        "SELECT epoch, val_f1, best FROM train_classifier((SELECT crop AS image, label, fold FROM train_crops), name => 'resnet18_f0', architecture => 'resnet18', input_size => 224, fold => 0, epochs => 10);",
+    )
+    .build()
+});
+
+static SIG: LazyLock<TableFnSignature> = LazyLock::new(|| {
+    let s = |v: &str| ScalarValue::Utf8(Some(v.to_string()));
+    let i = |v: i64| ScalarValue::Int64(Some(v));
+    TableFnSignature {
+        input: InputKind::Plan,
+        params: vec![
+            Param::required("name", ParamKind::Str, "name to register the best checkpoint under"),
+            Param::optional("architecture", ParamKind::Str, s("resnet18"), "a timm name: resnet18/34/50, efficientnet_b0, tf_efficientnetv2_s/m, vit_{tiny,small,base,large}_patch16"),
+            Param::optional("input_size", ParamKind::Int, i(224), "square input side"),
+            Param::optional("num_classes", ParamKind::Int, ScalarValue::Int64(None), "outputs; NULL = the `classes` table's count"),
+            Param::optional("fold", ParamKind::Int, i(0), "the held-out (validation) fold"),
+            Param::optional("epochs", ParamKind::Int, i(10), "epochs"),
+            Param::optional("batch_size", ParamKind::Int, i(32), "images per training step"),
+            Param::optional("lr", ParamKind::Float, ScalarValue::Float64(Some(2e-4)), "AdamW learning rate (cosine-annealed per epoch)"),
+            Param::optional("weight_decay", ParamKind::Float, ScalarValue::Float64(Some(0.01)), "AdamW weight decay"),
+            Param::optional("loss", ParamKind::Str, ScalarValue::Utf8(None), "'ce' or 'focal_bce'; NULL = 'ce' for `label`, 'focal_bce' for `labels`"),
+            Param::optional("mix", ParamKind::Str, s("mixup_cutmix"), "'mixup_cutmix' (seed) or 'none'"),
+            Param::optional("augment", ParamKind::Str, s("seed"), "'seed' (the seed's train augmentations) or 'none'"),
+            Param::optional("init", ParamKind::Str, s("random"), "'random', a .safetensors file (e.g. timm pretrained weights), or a registered model to fine-tune"),
+            Param::optional("device", ParamKind::Str, ScalarValue::Utf8(None), "'auto', 'cpu' or 'cuda[:N]'; NULL = the engine's default"),
+            Param::optional("precision", ParamKind::Str, s("auto"), "'auto' (bf16 autocast on CUDA and on CPUs with AMX, else fp32), 'fp32' or 'bf16'; validation always runs in fp32, as classify()"),
+            Param::optional("seed", ParamKind::Int, i(42), "seed of initialisation, order, augmentation and mixing"),
+            Param::optional("threads", ParamKind::Int, i(0), "libtorch threads; 0 = every core"),
+            Param::optional("evals_per_epoch", ParamKind::Int, i(2), "validations per epoch (the seed: 2)"),
+            Param::optional("checkpoint_dir", ParamKind::Str, ScalarValue::Utf8(None), "folder for checkpoints; NULL = <warehouse>/checkpoints (local warehouses) or ./checkpoints"),
+            Param::optional("is_default", ParamKind::Bool, ScalarValue::Boolean(Some(false)), "make the model its task's default"),
+        ],
+    }
+});
+
+pub fn schema() -> SchemaRef {
+    let f = |n: &str, t: DataType, null: bool| Field::new(n, t, null);
+    Arc::new(Schema::new(vec![
+        f("model", DataType::Utf8, false),
+        f("fold", DataType::Int64, false),
+        f("epoch", DataType::Float64, false),
+        f("step", DataType::Int64, false),
+        f("train_loss", DataType::Float64, false),
+        f("val_loss", DataType::Float64, false),
+        f("val_f1", DataType::Float64, true),
+        f("lr", DataType::Float64, false),
+        f("seconds", DataType::Float64, false),
+        f("images_per_s", DataType::Float64, true),
+        f("loader_wait_s", DataType::Float64, false),
+        f("best", DataType::Boolean, false),
+        f("checkpoint", DataType::Utf8, true),
+    ]))
+}
+
+#[derive(Debug, Default)]
+pub struct TrainClassifier;
+
+#[derive(Debug, Clone)]
+struct Call {
+    cfg: TrainConfig,
+    input_size: usize,
+    num_classes: Option<usize>,
+    fold: i64,
+    loss: Option<Loss>,
+    init: String,
+    precision: String,
+    device: String,
+    threads: usize,
+    is_default: bool,
+    multilabel: bool,
+    tables: Vec<String>,
+    args_json: String,
+}
+
+fn plan_err(m: impl Into<String>) -> DataFusionError {
+    DataFusionError::Plan(format!("{NAME}(): {}", m.into()))
+}
+
+impl Call {
+    fn from_args(a: &Args, input: &LogicalPlan, env: &EnvRef) -> Result<Call> {
+        let pos = |n: &str, min: i64| -> Result<i64> {
+            let v = a.i64(n)?;
+            if v < min {
+                return Err(plan_err(format!("option '{n}' must be at least {min}, got {v}")));
+            }
+            Ok(v)
+        };
+        let name = a.str("name")?.trim().to_string();
+        if name.is_empty() {
+            return Err(plan_err("name must not be empty"));
+        }
+        let architecture = a.str("architecture")?.to_string();
+        let (arch, _) = super::nets::Arch::parse(&architecture).map_err(|e| plan_err(e.to_string()))?;
+        let input_size = pos("input_size", 16)?;
+        arch.check_input_size(input_size).map_err(|e| plan_err(e.to_string()))?;
+        let multilabel = input.schema().field_with_unqualified_name("labels").is_ok();
+        if !multilabel && input.schema().field_with_unqualified_name("label").is_err() {
+            return Err(plan_err("the input needs a 'label' column (class id) or a 'labels' column (list of ids)"));
+        }
+        for c in ["image", "fold"] {
+            if input.schema().field_with_unqualified_name(c).is_err() {
+                return Err(plan_err(format!("the input needs a '{c}' column")));
+            }
+        }
+        let loss = match a.opt_str("loss") {
+            None => None,
+            Some(l) => Some(Loss::parse(l).ok_or_else(|| plan_err(format!("loss '{l}' is not 'ce' or 'focal_bce'")))?),
+        };
+        let mix = match a.str("mix")? {
+            "mixup_cutmix" => true,
+            "none" => false,
+            m => return Err(plan_err(format!("mix '{m}' is not 'mixup_cutmix' or 'none'"))),
+        };
+        let augment = match a.str("augment")? {
+            "seed" => true,
+            "none" => false,
+            m => return Err(plan_err(format!("augment '{m}' is not 'seed' or 'none'"))),
+        };
+        let lr = a.f64("lr")?;
+        if !(lr > 0.0 && lr.is_finite()) {
+            return Err(plan_err(format!("lr must be positive, got {lr}")));
+        }
+        let checkpoint_dir = match a.opt_str("checkpoint_dir") {
+            Some(d) => std::path::PathBuf::from(d),
+            None => match env.config().warehouse_url.strip_prefix("file://") {
+                Some(p) => std::path::PathBuf::from(p).join("checkpoints"),
+                None => std::path::PathBuf::from("checkpoints"),
+            },
+        };
+        let mut tables = Vec::new();
+        input.apply(|n| {
+            if let LogicalPlan::TableScan(s) = n {
+                tables.push(s.table_name.table().to_string());
+            }
+            Ok(TreeNodeRecursion::Continue)
+        })?;
+        tables.sort();
+        tables.dedup();
+        let args_json = serde_json::json!({
+            "architecture": architecture, "input_size": input_size, "num_classes": a.opt_i64("num_classes"), "fold": a.i64("fold")?,
+            "epochs": a.i64("epochs")?, "batch_size": a.i64("batch_size")?, "lr": lr, "weight_decay": a.f64("weight_decay")?,
+            "loss": a.opt_str("loss"), "mix": a.str("mix")?, "augment": a.str("augment")?, "init": a.str("init")?,
+            "device": a.opt_str("device"), "precision": a.str("precision")?, "seed": a.i64("seed")?, "evals_per_epoch": a.i64("evals_per_epoch")?,
+        })
+        .to_string();
+        Ok(Call {
+            cfg: TrainConfig {
+                name,
+                architecture,
+                epochs: pos("epochs", 1)? as usize,
+                batch_size: pos("batch_size", 1)? as usize,
+                lr,
+                weight_decay: a.f64("weight_decay")?,
+                loss: Loss::Ce,
+                mix,
+                augment,
+                init: Init::Random,
+                device: tch::Device::Cpu,
+                seed: a.i64("seed")? as u64,
+                evals_per_epoch: pos("evals_per_epoch", 1)? as usize,
+                checkpoint_dir: std::path::absolute(&checkpoint_dir).unwrap_or(checkpoint_dir),
+                precision: super::autocast::Precision::Fp32,
+            },
+            input_size: input_size as usize,
+            num_classes: a.opt_i64("num_classes").map(|n| n.max(0) as usize),
+            fold: a.i64("fold")?,
+            loss,
+            init: a.str("init")?.to_string(),
+            precision: a.str("precision")?.to_string(),
+            device: a.opt_str("device").map(String::from).unwrap_or_else(|| env.config().device.clone()),
+            threads: pos("threads", 0)? as usize,
+            is_default: a.bool("is_default").unwrap_or(false),
+            multilabel,
+            tables,
+            args_json,
+        })
+    }
+}
+
+impl TableFn for TrainClassifier {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+    fn signature(&self) -> &TableFnSignature {
+        &SIG
+    }
+    fn documentation(&self) -> &Documentation {
+        &DOC
+    }
+    fn plan(&self, call: TableFnCall) -> Result<LogicalPlan> {
+        let input = call.input.ok_or_else(|| plan_err("expects a table of training rows as its first argument"))?;
+        let c = Call::from_args(&call.args, &input, &call.env)?;
+        let part = TrainPartition { call: c, input, env: call.env };
+        let table = StreamingTable::try_new(schema(), vec![Arc::new(part)])?;
+        LogicalPlanBuilder::scan(NAME, provider_as_source(Arc::new(table)), None)?.build()
+    }
+}
+
+struct TrainPartition {
+    call: Call,
+    input: LogicalPlan,
+    env: EnvRef,
+}
+
+impl std::fmt::Debug for TrainPartition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TrainPartition({})", self.call.cfg.name)
+    }
+}
+
+enum Msg {
+    Row(EvalRow),
+    Failed(String),
+}
+
+/// What the stream keeps between rows.
+struct Running {
+    rx: mpsc::Receiver<Msg>,
+    env: EnvRef,
+    template: ModelInfo,
+    previous: Option<String>,
+    fold: i64,
+}
+
+impl PartitionStream for TrainPartition {
+    fn schema(&self) -> &SchemaRef {
+        static S: LazyLock<SchemaRef> = LazyLock::new(schema);
+        &S
+    }
+
+    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
+        let (call, input, env) = (self.call.clone(), self.input.clone(), self.env.clone());
+        let start = async move { start(call, input, env).await };
+        let rows = futures::stream::once(start).flat_map(|r| match r {
+            Err(e) => futures::stream::iter(vec![Err(e)]).boxed(),
+            Ok(running) => futures::stream::unfold(Some(running), next_row).boxed(),
+        });
+        Box::pin(RecordBatchStreamAdapter::new(schema(), rows))
+    }
+}
+
+fn exec_err(e: impl std::fmt::Display) -> DataFusionError {
+    let m = e.to_string();
+    // Errors about the call already name the function.
+    if m.starts_with(&format!("{NAME}():")) { DataFusionError::Execution(m) } else { DataFusionError::Execution(format!("{NAME}(): {m}")) }
+}
+
+async fn start(mut call: Call, input: LogicalPlan, env: EnvRef) -> Result<Running> {
+    // Lineage: the input tables' versions as they are read now.
+    let mut versions = serde_json::Map::new();
+    for t in &call.tables {
+        if let Ok(h) = env.history(t).await {
+            if let Some(v) = h.first() {
+                versions.insert(t.clone(), serde_json::json!(v.version));
+            }
+        }
+    }
+    let task = if call.multilabel { Task::Multilabel } else { Task::Classifier };
+    let table_classes = crate::env::class_names(env.as_ref()).await.unwrap_or_default();
+    let classes = call.num_classes.unwrap_or(table_classes.len());
+    if classes == 0 {
+        return Err(exec_err("no `classes` table to count classes from: give num_classes"));
+    }
+    let class_names = crate::models::default_classes(&env, task, classes).await?;
+    call.cfg.loss = call.loss.unwrap_or(if call.multilabel { Loss::FocalBce } else { Loss::Ce });
+    call.cfg.init = match call.init.as_str() {
+        "random" | "" => Init::Random,
+        p if p.to_ascii_lowercase().ends_with(".safetensors") => Init::Weights(p.to_string()),
+        model => {
+            let all = registry::load_all(env.as_ref()).await?;
+            let m = all.iter().find(|m| m.name == model).ok_or_else(|| {
+                exec_err(format!("init '{model}' is neither 'random', a .safetensors file nor a registered model ({} registered)", all.len()))
+            })?;
+            if m.format != "safetensors" {
+                return Err(exec_err(format!("init model '{model}' is {} weights; fine-tuning needs a safetensors checkpoint", m.format)));
+            }
+            Init::Weights(m.verified_path().map_err(exec_err)?.to_string())
+        }
+    };
+    let dev = device::resolve(&call.device, "libtorch", crate::runtime::torch::cuda_devices()).map_err(exec_err)?;
+    call.cfg.device = match dev {
+        device::Device::Cpu => tch::Device::Cpu,
+        device::Device::Cuda(i) => tch::Device::Cuda(i),
+    };
+    call.cfg.precision = super::autocast::Precision::parse(&call.precision, call.cfg.device).map_err(exec_err)?;
+    // The whole input is needed before the first step (shuffling, folds).
+    let schema = input.schema().inner().clone();
+    let mut stream = env.execute(input).await?;
+    let mut batches = Vec::new();
+    while let Some(b) = stream.next().await {
+        batches.push(b?);
+    }
+    let all = concat_batches(&schema, &batches)?;
+    drop(batches);
+    let template = ModelInfo {
+        name: call.cfg.name.clone(),
+        task: task.as_str().to_string(),
+        format: "safetensors".into(),
+        architecture: Some(super::nets::Arch::parse(&call.cfg.architecture).map_err(exec_err)?.1),
+        uri: String::new(),
+        sha256: String::new(),
+        input_size: Some(call.input_size as i64),
+        classes: class_names,
+        fold: Some(call.fold),
+        preset: Some("imagenet".into()),
+        decoded: None,
+        is_default: call.is_default,
+        created_at_us: None,
+        args: Some(call.args_json.clone()),
+        inputs: None,
+        metrics: None,
+    };
+    let decode = env.progress(&format!("{NAME}: decoding {} rows", all.num_rows()), all.num_rows() as u64);
+    let (tx, rx) = mpsc::channel(8);
+    let env2 = env.clone();
+    let label = format!("{NAME}: {}", call.cfg.name);
+    let (size, fold, threads, cfg) = (call.input_size, call.fold, call.threads, call.cfg.clone());
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<Result<(usize, usize), String>>();
+    tokio::task::spawn_blocking(move || {
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<(), UdfError> {
+            if threads > 0 {
+                tch::set_num_threads(threads as i32);
+            }
+            let ds = data::prepare(&all, size, classes, fold, &|n| decode.inc(n))?;
+            decode.finish();
+            drop(all);
+            let (net, report) = trainer::build_net(&cfg, &ds)?;
+            if let Some(r) = report.filter(|r| r.head_reinitialised) {
+                eprintln!("notice: {NAME}(): the initial weights' head does not fit {classes} classes; it starts from a fresh head ({} tensors loaded)", r.loaded);
+            }
+            let steps = (ds.train.len().div_ceil(cfg.batch_size) * cfg.epochs) as u64;
+            let _ = ready_tx.send(Ok((ds.train.len(), ds.val.len())));
+            let bar = env2.progress(&format!("{label} ({} training rows, {} validation rows)", ds.train.len(), ds.val.len()), steps);
+            let ds = Arc::new(ds);
+            let tx2 = tx.clone();
+            let r = trainer::train(ds, &cfg, net, &mut |row| Ok(tx2.blocking_send(Msg::Row(row)).is_ok()), &|| tx.is_closed(), &|| bar.inc(1));
+            bar.finish();
+            r
+        }));
+        let failure = match run {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(p) => Some(format!("training stopped by an internal error: {}", panic_text(&p))),
+        };
+        if let Some(f) = failure {
+            let _ = tx.blocking_send(Msg::Failed(f));
+        }
+    });
+    let (train_rows, val_rows) = match ready_rx.await {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => return Err(exec_err(e)),
+        // The thread failed before it was ready: its message says why.
+        Err(_) => {
+            let mut rx = rx;
+            return Err(match rx.recv().await {
+                Some(Msg::Failed(e)) => exec_err(e),
+                _ => exec_err("training stopped before it started"),
+            });
+        }
+    };
+    let mut template = template;
+    template.inputs = Some(serde_json::json!({"tables": versions, "train_rows": train_rows, "val_rows": val_rows}).to_string());
+    Ok(Running { rx, env, template, previous: None, fold })
+}
+
+fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_else(|| "unknown".into())
+}
+
+async fn next_row(state: Option<Running>) -> Option<(Result<RecordBatch>, Option<Running>)> {
+    let mut st = state?;
+    match st.rx.recv().await {
+        None => None,
+        Some(Msg::Failed(e)) => Some((Err(exec_err(e)), None)),
+        Some(Msg::Row(row)) => {
+            let r = emit(&mut st, row).await;
+            Some((r, Some(st)))
+        }
+    }
+}
+
+async fn emit(st: &mut Running, row: EvalRow) -> Result<RecordBatch> {
+    if let Some(path) = &row.checkpoint {
+        let mut info = st.template.clone();
+        info.uri = path.clone();
+        info.sha256 = registry::file_sha256(path).map_err(exec_err)?;
+        info.metrics = Some(
+            serde_json::json!({"val_f1": row.val_f1, "val_loss": row.val_loss, "train_loss": row.train_loss, "epoch": row.epoch, "step": row.step})
+                .to_string(),
+        );
+        registry::upsert(&st.env, info).await?;
+        if let Some(old) = st.previous.replace(path.clone()) {
+            if &old != path {
+                let _ = std::fs::remove_file(&old);
+            }
+        }
+    }
+    let col = |v: f64| -> ArrayRef { Arc::new(Float64Array::from(vec![v])) };
+    RecordBatch::try_new(
+        schema(),
+        vec![
+            Arc::new(StringArray::from(vec![st.template.name.clone()])),
+            Arc::new(Int64Array::from(vec![st.fold])),
+            col(row.epoch),
+            Arc::new(Int64Array::from(vec![row.step])),
+            col(row.train_loss),
+            col(row.val_loss),
+            Arc::new(Float64Array::from(vec![(!row.val_f1.is_nan()).then_some(row.val_f1)])),
+            col(row.lr),
+            col(row.seconds),
+            Arc::new(Float64Array::from(vec![(!row.images_per_s.is_nan()).then_some(row.images_per_s)])),
+            col(row.loader_wait_s),
+            Arc::new(BooleanArray::from(vec![row.checkpoint.is_some()])),
+            Arc::new(StringArray::from(vec![row.checkpoint.clone()])),
+        ],
+    )
+    .map_err(Into::into)
+}
