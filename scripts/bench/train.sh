@@ -6,7 +6,8 @@
 #   scripts/bench/train.sh quality [SIZE] [EPOCHS] [SEEDS]  best validation macro-F1, ResNet-18,
 #                                                           mean over seeds (64 px, 10 epochs, 3 seeds)
 # Environment: IMAGES (synthetic train images; 3000 by default, which gives about 3,100 crops),
-# WORKERS (PyTorch DataLoader workers, 2), THREADS (torch threads on both sides, nproc).
+# WORKERS (PyTorch DataLoader workers, 2), THREADS (torch threads on both sides, nproc),
+# BENCH_DIR (keep the data between runs), NO_BUILD=1 (use the binary as built).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 MODE=${1:-throughput}
@@ -14,7 +15,7 @@ IMAGES=${IMAGES:-3000}
 WORKERS=${WORKERS:-2}
 THREADS=${THREADS:-$(nproc)}
 scripts/setup --train-ref >/dev/null
-cargo build --release --all-targets 2>/dev/null
+[ -n "${NO_BUILD:-}" ] || cargo build --release --all-targets 2>/dev/null
 PY=.cytologia-env/torchref/bin/python
 tmp=${BENCH_DIR:-$(mktemp -d)}
 WH=$tmp/wh
@@ -41,14 +42,18 @@ throughput)
   # One epoch of the training folds (about 2,300 crops: 70 steps), no evaluation counted.
   r=$(ours "$SIZE" 1 42 "$PREC" 1 | tail -n 1)
   echo "cytologia: ResNet-18 at $SIZE, batch 32, $PREC: $(echo "$r" | cut -d, -f7) images/s (after 3 warm-up steps), loader wait $(echo "$r" | cut -d, -f8) s"
-  $PY scripts/bench/train_reference.py --data "$tmp/crops.parquet" --fold 0 --arch resnet18 --size "$SIZE" --epochs 1 --batch 32 \
-    --precision "$PREC" --workers "$WORKERS" --threads "$THREADS" --max-steps 70 --json "$tmp/ref.json" >/dev/null
-  $PY - "$tmp/ref.json" "$(echo "$r" | cut -d, -f7)" <<'PYEOF'
+  # The reference twice: as a PyTorch user writes it (default layout) and in the engine's
+  # channels-last layout.
+  for cl in "" --channels-last; do
+    $PY scripts/bench/train_reference.py --data "$tmp/crops.parquet" --fold 0 --arch resnet18 --size "$SIZE" --epochs 1 --batch 32 \
+      --precision "$PREC" --workers "$WORKERS" --threads "$THREADS" --max-steps 70 $cl --json "$tmp/ref$cl.json" >/dev/null
+    $PY - "$tmp/ref$cl.json" "$(echo "$r" | cut -d, -f7)" "${cl:-default layout}" <<'PYEOF'
 import json, sys
 ref = json.load(open(sys.argv[1])); ours = float(sys.argv[2])
-print(f"pytorch:   {ref['images_per_s']:.1f} images/s, loader wait {ref.get('loader_wait_timed_s', ref['loader_wait_s']):.1f} s")
-print(f"speedup: {ours / ref['images_per_s']:.2f}x (target 1.0x)")
+print(f"pytorch ({sys.argv[3]}): {ref['images_per_s']:.1f} images/s, loader wait {ref.get('loader_wait_timed_s', ref['loader_wait_s']):.1f} s; "
+      f"speedup {ours / ref['images_per_s']:.2f}x (target 1.0x)")
 PYEOF
+  done
   ;;
 quality)
   SIZE=${2:-64}; EPOCHS=${3:-10}; SEEDS=${4:-3}

@@ -197,11 +197,12 @@ def autocast(precision):
     return torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16")
 
 
-def evaluate(model, loader, precision):
+def evaluate(model, loader, precision, memory_format=torch.contiguous_format):
     model.eval()
     losses, preds, truth = 0.0, [], []
     with torch.no_grad():
         for x, y in loader:
+            x = x.contiguous(memory_format=memory_format)
             with autocast(precision):
                 logits = model(x)
                 loss = F.cross_entropy(logits, y, reduction="sum")
@@ -242,6 +243,7 @@ def main():
     p.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--channels-last", action="store_true", help="model and inputs in torch.channels_last (as the engine trains)")
     p.add_argument("--max-steps", type=int, default=None, help="stop after N training steps, no evaluation")
     p.add_argument("--json", default=None, help="also write the final JSON object here")
     args = p.parse_args()
@@ -272,6 +274,8 @@ def main():
     val_dl = None if throughput or len(val_ds) == 0 else loader(val_ds, False)
 
     model = Classifier(args.arch, args.classes)
+    fmt = torch.channels_last if args.channels_last else torch.contiguous_format
+    model = model.to(memory_format=fmt)
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs, eta_min=0)
@@ -293,6 +297,7 @@ def main():
             t1 = time.perf_counter()
             loader_wait += t1 - t0
             x, y_a, y_b, lam = mix(x, y)
+            x = x.contiguous(memory_format=fmt)
             with autocast(args.precision):
                 logits = model(x)
                 loss = mixed_loss(logits, y_a, y_b, lam, args.classes)
@@ -312,7 +317,7 @@ def main():
                 break
             # Twice per epoch: at the half-epoch step (when the epoch has one) and at its end.
             if val_dl is not None and ((half > 0 and i + 1 == half) or i + 1 == steps_per_epoch):
-                val_loss, val_f1 = evaluate(model, val_dl, args.precision)
+                val_loss, val_f1 = evaluate(model, val_dl, args.precision, fmt)
                 best_f1 = val_f1 if best_f1 is None else max(best_f1, val_f1)
                 print(json.dumps({"epoch": epoch, "step": step, "train_loss": round(loss_sum / loss_n, 6),
                                   "val_loss": round(val_loss, 6), "val_f1": round(val_f1, 6),

@@ -54,7 +54,7 @@ padding bug moves the stage samples by ~1; BN eps 1e-3 vs 1e-5 by ~0.02; exact v
 ViT-S by ~6e-5, so compare the ViT stages at a tolerance below that).
 
 Plus a real timm-written checkpoint, to test the Rust safetensors loader on a file timm wrote
-(not on one the Rust side wrote itself): a micro ViT (vit_micro.safetensors, ~0.2 MB) with timm's
+(not on one the Rust side wrote itself): a micro ViT (vit_micro.safetensors, 0.38 MB) with timm's
 own random init under torch.manual_seed(0), and vit_micro.json with its config, keys and logits
 on the 32x32 version of the same input. A micro ResNet (BasicBlock, layers [1,1,1,1]) was
 considered too, but its checkpoint is ~19 MB (the 512-channel 3x3 convs), over the size budget

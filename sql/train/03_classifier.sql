@@ -6,8 +6,8 @@
 -- epochs (10), batch (32), lr (0.0002), init ('random', a .safetensors file or a registered
 -- model), precision ('auto'), backgrounds (false: true adds the background images as class 23, i.e. a 24-class
 -- model as the seed's ViT-L bg), mix ('mixup_cutmix'), device ('auto'), seed (42).
-SELECT model, epoch, step, round(train_loss, 4) AS train_loss, round(val_loss, 4) AS val_loss,
-       round(val_f1, 4) AS val_f1, lr, round(seconds, 1) AS seconds, round(images_per_s, 1) AS images_per_s, best
+SELECT model, round(epoch, 2) AS epoch, step, round(train_loss, 4) AS train_loss, round(val_loss, 4) AS val_loss,
+       round(val_f1, 4) AS val_f1, round(lr, 7) AS lr, round(seconds, 1) AS seconds, round(images_per_s, 1) AS images_per_s, best
 FROM train_classifier((
     SELECT crop(path, x1, y1, x2, y2, 16) AS image, label, fold, false AS background FROM train_crops
     UNION ALL

@@ -37,6 +37,8 @@ impl TorchNet {
         let outputs = if file.outputs > 0 { file.outputs as i64 } else { head_outputs(path, parsed.head_prefix())? };
         let mut net = nets::build(arch, outputs, file.input_size as i64, tch_device)?;
         nets::load_safetensors(&mut net, path, true)?;
+        // The layout training validated with, so served logits equal the validation ones.
+        net.use_channels_last();
         Ok(TorchNet { net: Mutex::new(net), device, tch_device, path: path.to_string() })
     }
 
@@ -58,7 +60,7 @@ fn head_outputs(path: &str, head: &str) -> Result<i64> {
 impl ModelRuntime for TorchNet {
     fn run(&self, input: &Tensor) -> Result<Tensor> {
         let shape: Vec<i64> = input.shape.iter().map(|&d| d as i64).collect();
-        let x = tch::Tensor::from_slice(&input.data).view(shape.as_slice()).to_device(self.tch_device);
+        let x = nets::channels_last(&tch::Tensor::from_slice(&input.data).view(shape.as_slice()).to_device(self.tch_device));
         let net = self.net.lock().map_err(|_| err(&self.path, "model lock poisoned"))?;
         let y = tch::no_grad(|| net.model.forward_t(&x, false));
         let y = y.to_device(tch::Device::Cpu).to_kind(tch::Kind::Float).contiguous();
