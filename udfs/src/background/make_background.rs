@@ -1,15 +1,11 @@
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
-use datafusion::arrow::array::{Array, AsArray, BinaryArray};
-use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
-use datafusion::error::{DataFusionError, Result};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::error::Result;
 use datafusion::logical_expr::{ColumnarValue, DocSection, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, TypeSignature, Volatility};
-use rayon::prelude::*;
 
 use super::kernels::{BackgroundParams, make_background};
 use crate::image::codec::{self, Pixels};
-use crate::image::value::ImageColumn;
 
 const NAME: &str = "make_background";
 
@@ -69,38 +65,11 @@ impl ScalarUDFImpl for MakeBackground {
         Some(&DOC)
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let n = args.number_rows;
-        let arrays: Vec<_> = args.args.iter().map(|a| a.to_array(n)).collect::<Result<_>>()?;
-        let images = ImageColumn::new(NAME, &arrays[0])?;
-        let coords = arrays[1..5]
-            .iter()
-            .map(|a| cast(a, &DataType::Float64).map_err(|e| DataFusionError::Plan(format!("{NAME}(): box coordinates must be numbers: {e}"))))
-            .collect::<Result<Vec<_>>>()?;
-        let seeds = match arrays.get(5) {
-            Some(s) => cast(s, &DataType::Int64).map_err(|e| DataFusionError::Plan(format!("{NAME}(): seed must be an integer: {e}")))?,
-            None => Arc::new(datafusion::arrow::array::Int64Array::from(vec![0i64; n])),
-        };
-        let seeds = seeds.as_primitive::<Int64Type>();
-        let c: Vec<_> = coords.iter().map(|a| a.as_primitive::<Float64Type>()).collect();
-        let rows: Vec<Option<Vec<u8>>> = (0..n)
-            .into_par_iter()
-            .map(|i| {
-                let Some(item) = images.get(i) else { return Ok(None) };
-                if c.iter().any(|a| a.is_null(i)) {
-                    return Ok(None);
-                }
-                let b = [c[0].value(i), c[1].value(i), c[2].value(i), c[3].value(i)];
-                let run = || -> crate::error::Result<Vec<u8>> {
-                    let p = item.rgb()?;
-                    let seed = if seeds.is_null(i) { 0 } else { seeds.value(i) as u64 };
-                    let params = BackgroundParams { seed: row_seed(seed, b, p.width, p.height), ..Default::default() };
-                    let out = make_background(&p.data, p.width as usize, p.height as usize, b, &params).map_err(crate::error::UdfError::Other)?;
-                    codec::encode_jpeg(&Pixels::new(p.width, p.height, 3, out)?, 75)
-                };
-                run().map(Some).map_err(|e| DataFusionError::Execution(format!("{NAME}(): {}: {e}", item.describe(i))))
-            })
-            .collect::<Result<_>>()?;
-        let out: BinaryArray = rows.iter().map(|r| r.as_deref()).collect();
-        Ok(ColumnarValue::Array(Arc::new(out)))
+        crate::image::box_args::map_rows(NAME, "seed", 0, &args.args, args.number_rows, |item, b, seed| {
+            let p = item.rgb()?;
+            let params = BackgroundParams { seed: row_seed(seed as u64, b, p.width, p.height), ..Default::default() };
+            let out = make_background(&p.data, p.width as usize, p.height as usize, b, &params).map_err(crate::error::UdfError::Other)?;
+            codec::encode_jpeg(&Pixels::new(p.width, p.height, 3, out)?, 75)
+        })
     }
 }

@@ -1,16 +1,12 @@
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
-use datafusion::arrow::array::{Array, AsArray, BinaryArray};
-use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
-use datafusion::error::{DataFusionError, Result};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::error::Result;
 use datafusion::logical_expr::{
     ColumnarValue, DocSection, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
-use rayon::prelude::*;
 
 use super::{codec, crop_box};
-use super::value::ImageColumn;
 
 const NAME: &str = "crop";
 
@@ -58,36 +54,11 @@ impl ScalarUDFImpl for Crop {
         Some(&DOC)
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let n = args.number_rows;
-        let arrays: Vec<_> = args.args.iter().map(|a| a.to_array(n)).collect::<Result<_>>()?;
-        let images = ImageColumn::new(NAME, &arrays[0])?;
-        let coords = arrays[1..5]
-            .iter()
-            .map(|a| cast(a, &DataType::Float64).map_err(|e| DataFusionError::Plan(format!("{NAME}(): box coordinates must be numbers: {e}"))))
-            .collect::<Result<Vec<_>>>()?;
-        let margin = match arrays.get(5) {
-            Some(m) => cast(m, &DataType::Int64).map_err(|e| DataFusionError::Plan(format!("{NAME}(): margin must be an integer: {e}")))?,
-            None => Arc::new(datafusion::arrow::array::Int64Array::from(vec![16i64; n])),
-        };
-        let m = margin.as_primitive::<Int64Type>();
-        let c: Vec<_> = coords.iter().map(|a| a.as_primitive::<Float64Type>()).collect();
-        let rows: Vec<Option<Vec<u8>>> = (0..n)
-            .into_par_iter()
-            .map(|i| {
-                let Some(item) = images.get(i) else { return Ok(None) };
-                if c.iter().any(|a| a.is_null(i)) || m.is_null(i) {
-                    return Ok(None);
-                }
-                let run = || -> crate::error::Result<Vec<u8>> {
-                    let r = |k: usize| crop_box::round_coord(c[k].value(i));
-                    let p = item.rgb()?;
-                    let cut = crop_box::crop(&p, r(0)?, r(1)?, r(2)?, r(3)?, m.value(i))?;
-                    codec::encode_png(&cut)
-                };
-                run().map(Some).map_err(|e| DataFusionError::Execution(format!("{NAME}(): {}: {e}", item.describe(i))))
-            })
-            .collect::<Result<_>>()?;
-        let out: BinaryArray = rows.iter().map(|r| r.as_deref()).collect();
-        Ok(ColumnarValue::Array(Arc::new(out)))
+        super::box_args::map_rows(NAME, "margin", 16, &args.args, args.number_rows, |item, b, margin| {
+            let r = |k: usize| crop_box::round_coord(b[k]);
+            let p = item.rgb()?;
+            let cut = crop_box::crop(&p, r(0)?, r(1)?, r(2)?, r(3)?, margin)?;
+            codec::encode_png(&cut)
+        })
     }
 }

@@ -1,5 +1,6 @@
 //! Family `image`: the image value and functions over it. Kernels (`codec`) know nothing of
 //! DataFusion; each SQL function lives in its own file.
+pub mod box_args;
 pub mod codec;
 pub mod crop_box;
 pub mod cv_resize;

@@ -20,6 +20,16 @@ impl std::fmt::Display for Device {
     }
 }
 
+impl Device {
+    /// The same device for libtorch.
+    pub fn tch(self) -> tch::Device {
+        match self {
+            Device::Cpu => tch::Device::Cpu,
+            Device::Cuda(i) => tch::Device::Cuda(i),
+        }
+    }
+}
+
 static AUTO_NOTICE: AtomicBool = AtomicBool::new(false);
 
 /// Resolves a `device` option. `runtime` names the runtime for messages; `cuda_devices` is how

@@ -19,10 +19,7 @@ pub struct TorchModel {
 
 impl TorchModel {
     pub fn open(path: &str, device: Device, threads: usize) -> Result<Self> {
-        let tch_device = match device {
-            Device::Cpu => tch::Device::Cpu,
-            Device::Cuda(i) => tch::Device::Cuda(i),
-        };
+        let tch_device = device.tch();
         if threads > 0 {
             tch::set_num_threads(threads as i32);
         }

@@ -26,10 +26,7 @@ impl TorchNet {
         if file.input_size == 0 {
             return Err(err(path, "safetensors weights need the model's input_size"));
         }
-        let tch_device = match device {
-            Device::Cpu => tch::Device::Cpu,
-            Device::Cuda(i) => tch::Device::Cuda(i),
-        };
+        let tch_device = device.tch();
         if threads > 0 {
             tch::set_num_threads(threads as i32);
         }

@@ -55,20 +55,24 @@ impl PartitionStream for CollectPartition {
     fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
         let (name, input, env, compute) = (self.name, self.input.clone(), self.env.clone(), self.compute.clone());
         let fut = async move {
-            let schema = input.schema().inner().clone();
-            let mut stream = env.execute(input).await?;
-            let mut batches = Vec::new();
-            while let Some(b) = stream.next().await {
-                batches.push(b?);
-            }
-            let all = concat_batches(&schema, &batches)?;
-            drop(batches);
+            let all = collect_all(env.as_ref(), input).await?;
             tokio::task::spawn_blocking(move || compute(all))
                 .await
                 .map_err(|e| DataFusionError::Execution(format!("{name}(): {e}")))?
         };
         Box::pin(RecordBatchStreamAdapter::new(self.output.clone(), futures::stream::once(fut)))
     }
+}
+
+/// Runs `input` and concatenates its batches (for algorithms that need their whole input).
+pub async fn collect_all(env: &dyn crate::env::EngineEnv, input: LogicalPlan) -> Result<RecordBatch> {
+    let schema = input.schema().inner().clone();
+    let mut stream = env.execute(input).await?;
+    let mut batches = Vec::new();
+    while let Some(b) = stream.next().await {
+        batches.push(b?);
+    }
+    Ok(concat_batches(&schema, &batches)?)
 }
 
 type Once = dyn Fn() -> futures::future::BoxFuture<'static, Result<RecordBatch>> + Send + Sync;

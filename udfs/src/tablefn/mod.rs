@@ -12,7 +12,7 @@ mod collect;
 mod planner;
 
 pub use args::{Args, Param, ParamKind};
-pub use collect::{collect_then, run_once};
+pub use collect::{collect_all, collect_then, run_once};
 pub use planner::TableFnPlanner;
 
 use std::sync::Arc;

@@ -5,7 +5,6 @@
 use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
-use datafusion::arrow::compute::concat_batches;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::streaming::StreamingTable;
 use datafusion::common::ScalarValue;
@@ -328,20 +327,10 @@ async fn start(mut call: Call, input: LogicalPlan, env: EnvRef) -> Result<Runnin
         }
     };
     let dev = device::resolve(&call.device, "libtorch", crate::runtime::torch::cuda_devices()).map_err(exec_err)?;
-    call.cfg.device = match dev {
-        device::Device::Cpu => tch::Device::Cpu,
-        device::Device::Cuda(i) => tch::Device::Cuda(i),
-    };
+    call.cfg.device = dev.tch();
     call.cfg.precision = super::autocast::Precision::parse(&call.precision, call.cfg.device).map_err(exec_err)?;
     // The whole input is needed before the first step (shuffling, folds).
-    let schema = input.schema().inner().clone();
-    let mut stream = env.execute(input).await?;
-    let mut batches = Vec::new();
-    while let Some(b) = stream.next().await {
-        batches.push(b?);
-    }
-    let all = concat_batches(&schema, &batches)?;
-    drop(batches);
+    let all = crate::tablefn::collect_all(env.as_ref(), input).await?;
     let template = ModelInfo {
         name: call.cfg.name.clone(),
         task: task.as_str().to_string(),
