@@ -87,9 +87,11 @@ impl std::fmt::Debug for Net {
     }
 }
 
-/// NCHW tensors with NHWC strides ("channels last"): oneDNN's fast convolution layout on CPU
-/// (ResNet-18 training at 224 measured 7.5 -> 9.7 images/s in PyTorch on this machine's CPU).
-/// The permute-copy-permute gives exactly the strides `torch.channels_last` uses.
+/// NCHW tensors with NHWC strides ("channels last"), oneDNN's preferred convolution layout;
+/// the permute-copy-permute gives exactly the strides `torch.channels_last` uses. Whether it
+/// pays depends on the CPU: on this project's AVX2-only machine PyTorch trained ResNet-18 at
+/// 224 at 8.3 images/s in the default layout and 7.2 in channels-last (scripts/bench/train.sh),
+/// while the engine measured 8.2 (default, one run) and 8.1 (channels-last): to be revisited.
 pub fn channels_last(x: &tch::Tensor) -> tch::Tensor {
     if x.dim() == 4 { x.permute([0, 2, 3, 1]).contiguous().permute([0, 3, 1, 2]) } else { x.shallow_clone() }
 }
