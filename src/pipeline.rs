@@ -31,6 +31,7 @@ pub const TRAIN_SCRIPTS: &[Script] = &[
     script!("sql/train/02_backgrounds.sql", "background images (make_background)"),
     script!("sql/train/03_classifier.sql", "train a classifier (train_classifier)"),
     script!("sql/train/04_oof.sql", "out-of-fold predictions"),
+    script!("sql/train/05_detector.sql", "train a YOLOX detector (train_detector)"),
 ];
 
 /// Where the training scripts start.
@@ -47,6 +48,17 @@ pub const DEMO_TRAINING: &[(&str, &str)] = &[
     ("fold", "0"),
     ("backgrounds", "true"),
     ("max_backgrounds", "150"),
+    ("det_name", "yolox_nano_demo"),
+    ("det_preset", "nano"),
+    ("det_size", "320"),
+    ("det_epochs", "8"),
+    ("det_batch", "16"),
+    ("det_no_aug", "2"),
+    ("det_warmup", "1"),
+    ("det_multiscale", "2"),
+    // A few CPU epochs from scratch do not yet beat the fixture detector on the GIoU term, so
+    // detection keeps the fixtures; the trained detector is registered beside them.
+    ("detectors", "yolox_fixture_fold0,yolox_fixture_fold1"),
 ];
 
 /// Scripts that exist only for the demo, run before the inference scripts.

@@ -91,3 +91,79 @@ fn a_query_that_stops_early_stops_training_and_keeps_the_best_checkpoint() {
     let (ok, _, err) = cytologia(&wh, &["sql", "SELECT * FROM train_classifier((SELECT path AS image, label, fold FROM train_crops), name => 'x', device => 'cuda')"]);
     assert!(!ok && err.contains("CUDA is not available"), "{err}");
 }
+
+/// sql/train/05_detector.sql on the synthetic smears, small and short.
+fn train_detector(wh: &std::path::Path, extra: &[&str]) -> (bool, String, String) {
+    let script = repo().join("sql/train/05_detector.sql").display().to_string();
+    let mut args = vec!["run", &script, "--format", "csv", "--set", "det_name=det", "--set", "det_size=128", "--set", "det_batch=8", "--set", "det_multiscale=1"];
+    args.extend_from_slice(extra);
+    cytologia(wh, &args)
+}
+
+#[test]
+fn a_trained_detector_serves_through_detect_with_the_ap_the_trainer_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let wh = prepared(dir.path());
+    let (ok, out, err) = train_detector(&wh, &["--set", "det_epochs=3", "--set", "det_no_aug=1", "--set", "det_warmup=1"]);
+    assert!(ok, "{err}");
+    // The last statement's rows: one per epoch (every epoch is evaluated by default).
+    let rows: Vec<Vec<String>> = out.lines().rev().take_while(|l| !l.starts_with("model,")).map(|l| l.split(',').map(String::from).collect()).collect();
+    assert_eq!(rows.len(), 3, "{out}");
+    for r in &rows {
+        let loss: f64 = r[3].parse().unwrap();
+        assert!(loss.is_finite() && loss > 0.0, "{r:?}");
+    }
+    let m = values(&csv(&wh, "SELECT format, architecture, input_size, decoded, fold, metrics FROM models WHERE name = 'det_fold0'"));
+    assert_eq!(&m[0][..5], &["safetensors", "yolox_nano", "128", "false", "0"]);
+    let metrics = csv(&wh, "SELECT metrics FROM models WHERE name = 'det_fold0'");
+    let after = metrics.split("val_ap\"\":").nth(1).unwrap_or_else(|| panic!("{metrics}"));
+    let reported: f64 = after.split([',', '}']).next().unwrap().parse().unwrap();
+    // detect() with the evaluator's thresholds on the validation fold, scored by coco_map,
+    // gives the AP the trainer reported for the registered checkpoint.
+    let q = "WITH d AS (SELECT name, array_agg(named_struct('x1', x1, 'y1', y1, 'x2', x2, 'y2', y2, 'score', score)) AS dets
+                       FROM detect((SELECT name, path FROM detector_rows WHERE fold = 0), model => 'det_fold0', confidence => 0.01, nms_iou => 0.65)
+                       GROUP BY name)
+             SELECT coco_map(r.boxes, d.dets)['ap'] AS ap FROM detector_rows r LEFT JOIN d USING (name) WHERE r.fold = 0";
+    let served: f64 = csv(&wh, q).lines().nth(1).unwrap().parse().unwrap();
+    assert!((served - reported).abs() < 1e-9, "trainer AP {reported} vs detect() + coco_map {served}");
+    eprintln!("detector test: validation AP {reported} (trainer) / {served} (detect + coco_map)");
+
+    // Exported to ONNX by the engine and served by ONNX Runtime: the same boxes as libtorch.
+    let onnx = dir.path().join("det.onnx");
+    let row = csv(&wh, &format!("SELECT name, format, decoded FROM export_onnx(model => 'det_fold0', uri => '{}')", onnx.display()));
+    assert!(row.contains("det_fold0_onnx,onnx,false"), "{row}");
+    let q = "WITH t AS (SELECT name, model, x1, y1, x2, y2, row_number() OVER (PARTITION BY name, model ORDER BY score DESC) AS k
+                       FROM detect((SELECT name, path FROM detector_rows WHERE fold = 0), model => 'det_fold0,det_fold0_onnx', confidence => 0.0, nms_iou => 0.65))
+             SELECT count(*) AS n, max(greatest(abs(a.x1 - b.x1), abs(a.y1 - b.y1), abs(a.x2 - b.x2), abs(a.y2 - b.y2))) AS d
+             FROM t a JOIN t b ON a.name = b.name AND a.k = b.k AND a.model = 'det_fold0' AND b.model = 'det_fold0_onnx' WHERE a.k <= 3";
+    let got = values(&csv(&wh, q));
+    let images: usize = csv(&wh, "SELECT count(*) AS n FROM detector_rows WHERE fold = 0").lines().nth(1).unwrap().parse().unwrap();
+    assert_eq!(got[0][0].parse::<usize>().unwrap(), 3 * images, "top-3 boxes of every validation image on both runtimes");
+    let d: f64 = got[0][1].parse().unwrap();
+    assert!(d < 1e-3, "ONNX Runtime and libtorch boxes differ by {d} px");
+}
+
+#[test]
+fn a_detector_query_that_stops_early_keeps_the_best_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let wh = prepared(dir.path());
+    csv(
+        &wh,
+        "CREATE TABLE rows AS SELECT i.path AS image, f.fold, array_agg(named_struct('x1', b.x1, 'y1', b.y1, 'x2', b.x2, 'y2', b.y2)) AS boxes
+         FROM images i JOIN folds f USING (name) JOIN boxes b USING (name) GROUP BY i.path, f.fold",
+    );
+    let first = values(&csv(
+        &wh,
+        "SELECT step, best, checkpoint FROM train_detector(rows, name => 'stopped_det', input_size => 64, multiscale_range => 0,
+           epochs => 40, batch_size => 8, fold => 1) LIMIT 1",
+    ));
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0][1], "true");
+    let path = &first[0][2];
+    assert!(std::path::Path::new(path).exists(), "checkpoint {path} must exist");
+    assert!(csv(&wh, "SELECT uri FROM models WHERE name = 'stopped_det'").contains(path.as_str()));
+    let files: Vec<_> = std::fs::read_dir(std::path::Path::new(path).parent().unwrap()).unwrap().flatten().collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let (ok, _, err) = cytologia(&wh, &["sql", "SELECT * FROM train_detector(rows, name => 'x', input_size => 64, multiscale_range => 0, device => 'cuda')"]);
+    assert!(!ok && err.contains("CUDA is not available"), "{err}");
+}

@@ -1,6 +1,7 @@
 //! Family `boxes`: box geometry, NMS and fusion. Kernels (`geometry`, `nms`, `fusion`) are
 //! plain Rust checked against the Python libraries by goldens; each SQL function lives in its
 //! own file.
+pub mod box_lists;
 pub mod fusion;
 pub mod geometry;
 pub mod nms;

@@ -1,8 +1,11 @@
-//! Family `eval`: the challenge metric's parts and per-class error analysis. `f1` is the
-//! kernel (scikit-learn semantics, checked by goldens); each SQL function is its own file.
+//! Family `eval`: the challenge metric's parts, per-class error analysis and detection AP.
+//! `f1` (scikit-learn semantics) and `coco` (pycocotools semantics) are the kernels, checked
+//! by goldens; each SQL function is its own file.
+pub mod coco;
 pub mod f1;
 
 mod class_report;
+mod coco_map;
 mod confusion;
 mod grouped;
 mod macro_f1;
@@ -16,7 +19,7 @@ use crate::tablefn::TableFnRef;
 pub const FAMILY: &str = "eval";
 
 pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
-    vec![Arc::new(AggregateUDF::new_from_impl(macro_f1::MacroF1::default()))]
+    vec![Arc::new(AggregateUDF::new_from_impl(macro_f1::MacroF1::default())), Arc::new(AggregateUDF::new_from_impl(coco_map::CocoMap::default()))]
 }
 
 pub fn table_functions() -> Vec<TableFnRef> {

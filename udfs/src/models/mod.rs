@@ -11,6 +11,7 @@ mod call_args;
 mod classify;
 mod detect;
 mod detect_boxes;
+mod export_onnx;
 mod model_rows;
 mod probe;
 mod register_model;
@@ -34,5 +35,5 @@ pub fn async_functions(env: Option<EnvRef>) -> Vec<Arc<dyn AsyncScalarUDFImpl>> 
 }
 
 pub fn table_functions() -> Vec<TableFnRef> {
-    vec![Arc::new(register_model::RegisterModel), Arc::new(detect::Detect)]
+    vec![Arc::new(register_model::RegisterModel), Arc::new(detect::Detect), Arc::new(export_onnx::ExportOnnx)]
 }

@@ -19,10 +19,11 @@ pub fn probe(path: &str, format: Format, task: Task, size: Option<i64>, preset: 
     let sha256 = file_sha256(path)?;
     let mut file = ModelFile::graph(path, &sha256, format);
     if format == Format::Safetensors {
-        if task == Task::Detector {
-            return Err(UdfError::Other("safetensors detectors arrive with train_detector(); register the ONNX or TorchScript export".into()));
+        let arch = architecture.ok_or_else(|| UdfError::Other("safetensors weights need architecture => (a timm name such as 'resnet18', or 'yolox_s' for a detector)".into()))?;
+        if (task == Task::Detector) != crate::runtime::torch_yolox::serves(arch) {
+            return Err(UdfError::Other(format!("architecture '{arch}' does not fit a {} (detectors: yolox_nano ... yolox_x; classifiers: timm names)", task.as_str())));
         }
-        file.architecture = Some(architecture.ok_or_else(|| UdfError::Other("safetensors weights need architecture => (a timm name such as 'resnet18')".into()))?.to_string());
+        file.architecture = Some(arch.to_string());
         file.input_size = size.ok_or_else(|| UdfError::Other("safetensors weights need input_size".into()))?.max(0) as usize;
         file.outputs = outputs;
     }

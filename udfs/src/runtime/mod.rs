@@ -7,6 +7,7 @@ pub mod onnx_session;
 pub mod torch;
 pub mod torch_module;
 pub mod torch_net;
+pub mod torch_yolox;
 
 mod runtime_info;
 

@@ -120,7 +120,15 @@ pub fn open(file: &ModelFile, device: &str, threads: usize) -> Result<Arc<dyn Mo
     let rt: Arc<dyn ModelRuntime> = match file.format {
         Format::Onnx => Arc::new(super::onnx_session::OnnxModel::open(path, resolved, threads)?),
         Format::TorchScript => Arc::new(super::torch_module::TorchModel::open(path, resolved, threads)?),
-        Format::Safetensors => Arc::new(super::torch_net::TorchNet::open(file, resolved, threads)?),
+        Format::Safetensors => match file.architecture.as_deref() {
+            Some(a) if super::torch_yolox::serves(a) => {
+                if threads > 0 {
+                    tch::set_num_threads(threads as i32);
+                }
+                Arc::new(super::torch_yolox::TorchYolox::open(file, a, resolved)?)
+            }
+            _ => Arc::new(super::torch_net::TorchNet::open(file, resolved, threads)?),
+        },
     };
     let mut cache = CACHE.lock().map_err(|_| UdfError::Other("session cache poisoned".into()))?;
     if cache.len() >= MAX_CACHED {

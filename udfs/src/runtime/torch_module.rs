@@ -4,11 +4,8 @@ use std::sync::Mutex;
 
 use super::device::Device;
 use super::model_runtime::{ModelRuntime, Tensor};
-use crate::error::{Result, UdfError};
-
-fn err(path: &str, e: impl std::fmt::Display) -> UdfError {
-    UdfError::Runtime { runtime: "libtorch", message: format!("{path}: {e}") }
-}
+use super::torch::{err, from_tch, to_tch};
+use crate::error::Result;
 
 pub struct TorchModel {
     module: Mutex<tch::CModule>,
@@ -31,14 +28,10 @@ impl TorchModel {
 
 impl ModelRuntime for TorchModel {
     fn run(&self, input: &Tensor) -> Result<Tensor> {
-        let shape: Vec<i64> = input.shape.iter().map(|&d| d as i64).collect();
-        let x = tch::Tensor::from_slice(&input.data).view(shape.as_slice()).to_device(self.tch_device);
+        let x = to_tch(input, self.tch_device);
         let module = self.module.lock().map_err(|_| err(&self.path, "module lock poisoned"))?;
         let y = tch::no_grad(|| module.forward_ts(&[x])).map_err(|e| err(&self.path, e))?;
-        let y = y.to_device(tch::Device::Cpu).to_kind(tch::Kind::Float).contiguous();
-        let out_shape: Vec<usize> = y.size().iter().map(|&d| d.max(0) as usize).collect();
-        let data = Vec::<f32>::try_from(y.flatten(0, -1)).map_err(|e| err(&self.path, e))?;
-        Ok(Tensor { shape: out_shape, data })
+        from_tch(&y, &self.path)
     }
     fn device(&self) -> Device {
         self.device

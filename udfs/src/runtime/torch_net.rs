@@ -5,12 +5,9 @@ use std::sync::Mutex;
 
 use super::device::Device;
 use super::model_runtime::{ModelFile, ModelRuntime, Tensor};
-use crate::error::{Result, UdfError};
+use super::torch::{err, from_tch, to_tch};
+use crate::error::Result;
 use crate::train::nets;
-
-fn err(path: &str, e: impl std::fmt::Display) -> UdfError {
-    UdfError::Runtime { runtime: "libtorch", message: format!("{path}: {e}") }
-}
 
 pub struct TorchNet {
     net: Mutex<nets::Net>,
@@ -34,8 +31,7 @@ impl TorchNet {
         let outputs = if file.outputs > 0 { file.outputs as i64 } else { head_outputs(path, parsed.head_prefix())? };
         let mut net = nets::build(arch, outputs, file.input_size as i64, tch_device)?;
         nets::load_safetensors(&mut net, path, true)?;
-        // The layout training validated with, so served logits equal the validation ones.
-        net.use_channels_last();
+        net.use_preferred_layout();
         Ok(TorchNet { net: Mutex::new(net), device, tch_device, path: path.to_string() })
     }
 
@@ -56,14 +52,10 @@ fn head_outputs(path: &str, head: &str) -> Result<i64> {
 
 impl ModelRuntime for TorchNet {
     fn run(&self, input: &Tensor) -> Result<Tensor> {
-        let shape: Vec<i64> = input.shape.iter().map(|&d| d as i64).collect();
-        let x = nets::channels_last(&tch::Tensor::from_slice(&input.data).view(shape.as_slice()).to_device(self.tch_device));
         let net = self.net.lock().map_err(|_| err(&self.path, "model lock poisoned"))?;
+        let x = net.layout(&to_tch(input, self.tch_device));
         let y = tch::no_grad(|| net.model.forward_t(&x, false));
-        let y = y.to_device(tch::Device::Cpu).to_kind(tch::Kind::Float).contiguous();
-        let out_shape: Vec<usize> = y.size().iter().map(|&d| d.max(0) as usize).collect();
-        let data = Vec::<f32>::try_from(y.flatten(0, -1)).map_err(|e| err(&self.path, e))?;
-        Ok(Tensor { shape: out_shape, data })
+        from_tch(&y, &self.path)
     }
     fn device(&self) -> Device {
         self.device

@@ -3,10 +3,9 @@
 //! a complete file; the previous best is removed only after the new one is registered.
 use std::path::Path;
 
-use super::nets::Net;
 use crate::error::{Result, UdfError};
 
-pub fn save(net: &Net, dir: &Path, name: &str, step: i64) -> Result<String> {
+pub fn save(vs: &tch::nn::VarStore, dir: &Path, name: &str, step: i64) -> Result<String> {
     let folder = dir.join(sanitize(name));
     std::fs::create_dir_all(&folder).map_err(|source| UdfError::Io { path: folder.display().to_string(), source })?;
     let path = folder.join(format!("{}-step{step}.safetensors", sanitize(name)));
@@ -14,7 +13,7 @@ pub fn save(net: &Net, dir: &Path, name: &str, step: i64) -> Result<String> {
     // Weights train in the channels-last layout; files hold plain row-major tensors, on the CPU,
     // sorted by name (a timm state dict).
     let mut named: Vec<(String, tch::Tensor)> =
-        net.vs.variables().into_iter().map(|(k, v)| (k, v.to_device(tch::Device::Cpu).contiguous())).collect();
+        vs.variables().into_iter().map(|(k, v)| (k, v.to_device(tch::Device::Cpu).contiguous())).collect();
     named.sort_by(|a, b| a.0.cmp(&b.0));
     tch::Tensor::write_safetensors(&named, &tmp).map_err(|e| UdfError::Other(format!("cannot write checkpoint '{}': {e}", tmp.display())))?;
     let io = |source| UdfError::Io { path: tmp.display().to_string(), source };

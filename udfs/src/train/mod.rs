@@ -4,15 +4,18 @@
 pub mod augment;
 pub mod autocast;
 pub mod nets;
+pub mod yolox;
 
 mod checkpoint;
 mod data;
+mod job;
 mod loader;
 mod loss;
 mod metrics;
 mod mix;
 mod rng;
 mod train_classifier;
+mod train_detector;
 mod trainer;
 
 use std::sync::Arc;
@@ -22,5 +25,5 @@ use crate::tablefn::TableFnRef;
 pub const FAMILY: &str = "train";
 
 pub fn table_functions() -> Vec<TableFnRef> {
-    vec![Arc::new(train_classifier::TrainClassifier)]
+    vec![Arc::new(train_classifier::TrainClassifier), Arc::new(train_detector::TrainDetector)]
 }

@@ -8,22 +8,18 @@ use datafusion::arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array,
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::streaming::StreamingTable;
 use datafusion::common::ScalarValue;
-use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::datasource::provider_as_source;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::{DocSection, Documentation, LogicalPlan, LogicalPlanBuilder};
-use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::PartitionStream;
-use futures::StreamExt;
-use tokio::sync::mpsc;
 
 use super::data;
+use super::job;
 use super::loss::Loss;
 use super::trainer::{self, EvalRow, Init, TrainConfig};
 use crate::env::EnvRef;
-use crate::error::UdfError;
-use crate::models::registry::{self, ModelInfo, Task};
+use crate::models::registry::{ModelInfo, Task};
 use crate::runtime::device;
 use crate::tablefn::{Args, InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
 
@@ -169,22 +165,7 @@ impl Call {
         if !(lr > 0.0 && lr.is_finite()) {
             return Err(plan_err(format!("lr must be positive, got {lr}")));
         }
-        let checkpoint_dir = match a.opt_str("checkpoint_dir") {
-            Some(d) => std::path::PathBuf::from(d),
-            None => match env.config().warehouse_url.strip_prefix("file://") {
-                Some(p) => std::path::PathBuf::from(p).join("checkpoints"),
-                None => std::path::PathBuf::from("checkpoints"),
-            },
-        };
-        let mut tables = Vec::new();
-        input.apply(|n| {
-            if let LogicalPlan::TableScan(s) = n {
-                tables.push(s.table_name.table().to_string());
-            }
-            Ok(TreeNodeRecursion::Continue)
-        })?;
-        tables.sort();
-        tables.dedup();
+        let tables = job::scanned_tables(input)?;
         let args_json = serde_json::json!({
             "architecture": architecture, "input_size": input_size, "num_classes": a.opt_i64("num_classes"), "fold": a.i64("fold")?,
             "epochs": a.i64("epochs")?, "batch_size": a.i64("batch_size")?, "lr": lr, "weight_decay": a.f64("weight_decay")?,
@@ -207,7 +188,7 @@ impl Call {
                 device: tch::Device::Cpu,
                 seed: a.i64("seed")? as u64,
                 evals_per_epoch: pos("evals_per_epoch", 1)? as usize,
-                checkpoint_dir: std::path::absolute(&checkpoint_dir).unwrap_or(checkpoint_dir),
+                checkpoint_dir: job::checkpoint_dir(a.opt_str("checkpoint_dir"), env),
                 precision: super::autocast::Precision::Fp32,
             },
             input_size: input_size as usize,
@@ -257,20 +238,6 @@ impl std::fmt::Debug for TrainPartition {
     }
 }
 
-enum Msg {
-    Row(EvalRow),
-    Failed(String),
-}
-
-/// What the stream keeps between rows.
-struct Running {
-    rx: mpsc::Receiver<Msg>,
-    env: EnvRef,
-    template: ModelInfo,
-    previous: Option<String>,
-    fold: i64,
-}
-
 impl PartitionStream for TrainPartition {
     fn schema(&self) -> &SchemaRef {
         static S: LazyLock<SchemaRef> = LazyLock::new(schema);
@@ -279,31 +246,16 @@ impl PartitionStream for TrainPartition {
 
     fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
         let (call, input, env) = (self.call.clone(), self.input.clone(), self.env.clone());
-        let start = async move { start(call, input, env).await };
-        let rows = futures::stream::once(start).flat_map(|r| match r {
-            Err(e) => futures::stream::iter(vec![Err(e)]).boxed(),
-            Ok(running) => futures::stream::unfold(Some(running), next_row).boxed(),
-        });
-        Box::pin(RecordBatchStreamAdapter::new(schema(), rows))
+        job::stream(schema(), async move { start(call, input, env).await })
     }
 }
 
 fn exec_err(e: impl std::fmt::Display) -> DataFusionError {
-    let m = e.to_string();
-    // Errors about the call already name the function.
-    if m.starts_with(&format!("{NAME}():")) { DataFusionError::Execution(m) } else { DataFusionError::Execution(format!("{NAME}(): {m}")) }
+    job::exec_err(NAME, e)
 }
 
-async fn start(mut call: Call, input: LogicalPlan, env: EnvRef) -> Result<Running> {
-    // Lineage: the input tables' versions as they are read now.
-    let mut versions = serde_json::Map::new();
-    for t in &call.tables {
-        if let Ok(h) = env.history(t).await {
-            if let Some(v) = h.first() {
-                versions.insert(t.clone(), serde_json::json!(v.version));
-            }
-        }
-    }
+async fn start(mut call: Call, input: LogicalPlan, env: EnvRef) -> Result<job::Running<EvalRow>> {
+    let versions = job::table_versions(&env, &call.tables).await;
     let task = if call.multilabel { Task::Multilabel } else { Task::Classifier };
     let table_classes = crate::env::class_names(env.as_ref()).await.unwrap_or_default();
     let classes = call.num_classes.unwrap_or(table_classes.len());
@@ -312,19 +264,9 @@ async fn start(mut call: Call, input: LogicalPlan, env: EnvRef) -> Result<Runnin
     }
     let class_names = crate::models::default_classes(&env, task, classes).await?;
     call.cfg.loss = call.loss.unwrap_or(if call.multilabel { Loss::FocalBce } else { Loss::Ce });
-    call.cfg.init = match call.init.as_str() {
-        "random" | "" => Init::Random,
-        p if p.to_ascii_lowercase().ends_with(".safetensors") => Init::Weights(p.to_string()),
-        model => {
-            let all = registry::load_all(env.as_ref()).await?;
-            let m = all.iter().find(|m| m.name == model).ok_or_else(|| {
-                exec_err(format!("init '{model}' is neither 'random', a .safetensors file nor a registered model ({} registered)", all.len()))
-            })?;
-            if m.format != "safetensors" {
-                return Err(exec_err(format!("init model '{model}' is {} weights; fine-tuning needs a safetensors checkpoint", m.format)));
-            }
-            Init::Weights(m.verified_path().map_err(exec_err)?.to_string())
-        }
+    call.cfg.init = match job::resolve_init(NAME, &env, &call.init).await? {
+        None => Init::Random,
+        Some(path) => Init::Weights(path),
     };
     let dev = device::resolve(&call.device, "libtorch", crate::runtime::torch::cuda_devices()).map_err(exec_err)?;
     call.cfg.device = dev.tch();
@@ -350,108 +292,60 @@ async fn start(mut call: Call, input: LogicalPlan, env: EnvRef) -> Result<Runnin
         metrics: None,
     };
     let decode = env.progress(&format!("{NAME}: decoding {} rows", all.num_rows()), all.num_rows() as u64);
-    let (tx, rx) = mpsc::channel(8);
     let env2 = env.clone();
     let label = format!("{NAME}: {}", call.cfg.name);
     let (size, fold, threads, cfg) = (call.input_size, call.fold, call.threads, call.cfg.clone());
-    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<Result<(usize, usize), String>>();
-    tokio::task::spawn_blocking(move || {
-        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<(), UdfError> {
-            if threads > 0 {
-                tch::set_num_threads(threads as i32);
-            }
-            let ds = data::prepare(&all, size, classes, fold, &|n| decode.inc(n))?;
-            decode.finish();
-            drop(all);
-            let (net, report) = trainer::build_net(&cfg, &ds)?;
-            if let Some(r) = report.filter(|r| r.head_reinitialised) {
-                eprintln!("notice: {NAME}(): the initial weights' head does not fit {classes} classes; it starts from a fresh head ({} tensors loaded)", r.loaded);
-            }
-            let steps = (ds.train.len().div_ceil(cfg.batch_size) * cfg.epochs) as u64;
-            let _ = ready_tx.send(Ok((ds.train.len(), ds.val.len())));
-            let bar = env2.progress(&format!("{label} ({} training rows, {} validation rows)", ds.train.len(), ds.val.len()), steps);
-            let ds = Arc::new(ds);
-            let tx2 = tx.clone();
-            let r = trainer::train(ds, &cfg, net, &mut |row| Ok(tx2.blocking_send(Msg::Row(row)).is_ok()), &|| tx.is_closed(), &|| bar.inc(1));
-            bar.finish();
-            r
-        }));
-        let failure = match run {
-            Ok(Ok(())) => None,
-            Ok(Err(e)) => Some(e.to_string()),
-            Err(p) => Some(format!("training stopped by an internal error: {}", panic_text(&p))),
-        };
-        if let Some(f) = failure {
-            let _ = tx.blocking_send(Msg::Failed(f));
+    job::launch(NAME, env, template, fold, versions, move |rep: &job::Reporter<EvalRow>| {
+        if threads > 0 {
+            tch::set_num_threads(threads as i32);
         }
-    });
-    let (train_rows, val_rows) = match ready_rx.await {
-        Ok(Ok(v)) => v,
-        Ok(Err(e)) => return Err(exec_err(e)),
-        // The thread failed before it was ready: its message says why.
-        Err(_) => {
-            let mut rx = rx;
-            return Err(match rx.recv().await {
-                Some(Msg::Failed(e)) => exec_err(e),
-                _ => exec_err("training stopped before it started"),
-            });
+        let ds = data::prepare(&all, size, classes, fold, &|n| decode.inc(n))?;
+        decode.finish();
+        drop(all);
+        let (net, report) = trainer::build_net(&cfg, &ds)?;
+        if let Some(r) = report.filter(|r| r.head_reinitialised) {
+            eprintln!("notice: {NAME}(): the initial weights' head does not fit {classes} classes; it starts from a fresh head ({} tensors loaded)", r.loaded);
         }
-    };
-    let mut template = template;
-    template.inputs = Some(serde_json::json!({"tables": versions, "train_rows": train_rows, "val_rows": val_rows}).to_string());
-    Ok(Running { rx, env, template, previous: None, fold })
+        let steps = (ds.train.len().div_ceil(cfg.batch_size) * cfg.epochs) as u64;
+        rep.ready(serde_json::json!({"train_rows": ds.train.len(), "val_rows": ds.val.len()}));
+        let bar = env2.progress(&format!("{label} ({} training rows, {} validation rows)", ds.train.len(), ds.val.len()), steps);
+        let r = trainer::train(Arc::new(ds), &cfg, net, &mut |row| Ok(rep.report(row)), &|| rep.cancelled(), &|| bar.inc(1));
+        bar.finish();
+        r
+    })
+    .await
 }
 
-fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_else(|| "unknown".into())
-}
-
-async fn next_row(state: Option<Running>) -> Option<(Result<RecordBatch>, Option<Running>)> {
-    let mut st = state?;
-    match st.rx.recv().await {
-        None => None,
-        Some(Msg::Failed(e)) => Some((Err(exec_err(e)), None)),
-        Some(Msg::Row(row)) => {
-            let r = emit(&mut st, row).await;
-            Some((r, Some(st)))
-        }
+impl job::Record for EvalRow {
+    fn checkpoint(&self) -> Option<&str> {
+        self.checkpoint.as_deref()
     }
-}
 
-async fn emit(st: &mut Running, row: EvalRow) -> Result<RecordBatch> {
-    if let Some(path) = &row.checkpoint {
-        let mut info = st.template.clone();
-        info.uri = path.clone();
-        info.sha256 = registry::file_sha256(path).map_err(exec_err)?;
-        info.metrics = Some(
-            serde_json::json!({"val_f1": row.val_f1, "val_loss": row.val_loss, "train_loss": row.train_loss, "epoch": row.epoch, "step": row.step})
-                .to_string(),
-        );
-        registry::upsert(&st.env, info).await?;
-        if let Some(old) = st.previous.replace(path.clone()) {
-            if &old != path {
-                let _ = std::fs::remove_file(&old);
-            }
-        }
+    fn metrics(&self) -> serde_json::Value {
+        serde_json::json!({"val_f1": self.val_f1, "val_loss": self.val_loss, "train_loss": self.train_loss, "epoch": self.epoch, "step": self.step})
     }
-    let col = |v: f64| -> ArrayRef { Arc::new(Float64Array::from(vec![v])) };
-    RecordBatch::try_new(
-        schema(),
-        vec![
-            Arc::new(StringArray::from(vec![st.template.name.clone()])),
-            Arc::new(Int64Array::from(vec![st.fold])),
-            col(row.epoch),
-            Arc::new(Int64Array::from(vec![row.step])),
-            col(row.train_loss),
-            col(row.val_loss),
-            Arc::new(Float64Array::from(vec![(!row.val_f1.is_nan()).then_some(row.val_f1)])),
-            col(row.lr),
-            col(row.seconds),
-            Arc::new(Float64Array::from(vec![(!row.images_per_s.is_nan()).then_some(row.images_per_s)])),
-            col(row.loader_wait_s),
-            Arc::new(BooleanArray::from(vec![row.checkpoint.is_some()])),
-            Arc::new(StringArray::from(vec![row.checkpoint.clone()])),
-        ],
-    )
-    .map_err(Into::into)
+
+    fn batch(&self, model: &str, fold: i64) -> Result<RecordBatch> {
+        let row = self;
+        let col = |v: f64| -> ArrayRef { Arc::new(Float64Array::from(vec![v])) };
+        RecordBatch::try_new(
+            schema(),
+            vec![
+                Arc::new(StringArray::from(vec![model.to_string()])),
+                Arc::new(Int64Array::from(vec![fold])),
+                col(row.epoch),
+                Arc::new(Int64Array::from(vec![row.step])),
+                col(row.train_loss),
+                col(row.val_loss),
+                Arc::new(Float64Array::from(vec![(!row.val_f1.is_nan()).then_some(row.val_f1)])),
+                col(row.lr),
+                col(row.seconds),
+                Arc::new(Float64Array::from(vec![(!row.images_per_s.is_nan()).then_some(row.images_per_s)])),
+                col(row.loader_wait_s),
+                Arc::new(BooleanArray::from(vec![row.checkpoint.is_some()])),
+                Arc::new(StringArray::from(vec![row.checkpoint.clone()])),
+            ],
+        )
+        .map_err(Into::into)
+    }
 }

@@ -82,7 +82,7 @@ pub fn build_net(cfg: &TrainConfig, ds: &Dataset) -> Result<(Net, Option<nets::L
         Init::Random => None,
         Init::Weights(path) => Some(nets::load_safetensors(&mut net, path, false)?),
     };
-    net.use_channels_last();
+    net.use_preferred_layout();
     Ok((net, report))
 }
 
@@ -128,7 +128,7 @@ pub fn train(
             let t1 = Instant::now();
             wait += (t1 - t0).as_secs_f64();
             let bn = b.n as i64;
-            let x = nets::channels_last(&Tensor::from_slice(&b.x).view([bn, 3, size, size]).to_device(cfg.device));
+            let x = net.layout(&Tensor::from_slice(&b.x).view([bn, 3, size, size]).to_device(cfg.device));
             let y = Tensor::from_slice(&b.y).view([bn, ds.classes as i64]).to_device(cfg.device);
             let mut r = rng::derive(cfg.seed, 1 << 32, step as u64);
             let m = if cfg.mix { mix::mix(&x, &y, &mut r) } else { mix::Mixed { x, partner: None } };
@@ -162,7 +162,7 @@ pub fn train(
                 let is_best = val_f1 > best || (best.is_nan() && !val_f1.is_nan());
                 let checkpoint = if is_best {
                     best = val_f1;
-                    Some(checkpoint::save(&net, &cfg.checkpoint_dir, &cfg.name, step)?)
+                    Some(checkpoint::save(&net.vs, &cfg.checkpoint_dir, &cfg.name, step)?)
                 } else {
                     None
                 };
@@ -197,7 +197,7 @@ pub fn evaluate(net: &Net, ds: &Dataset, cfg: &TrainConfig) -> Result<(f64, f64,
     for chunk in idx.chunks(cfg.batch_size.max(1)) {
         let b = loader::make_batch(ds, Split::Val, chunk, false, cfg.seed, 0);
         let bn = b.n as i64;
-        let x = nets::channels_last(&Tensor::from_slice(&b.x).view([bn, 3, size, size]).to_device(cfg.device));
+        let x = net.layout(&Tensor::from_slice(&b.x).view([bn, 3, size, size]).to_device(cfg.device));
         let y = Tensor::from_slice(&b.y).view([bn, c as i64]).to_device(cfg.device);
         let out = tch::no_grad(|| net.model.forward_t(&x, false)).to_kind(Kind::Float);
         let loss = if ds.multilabel { cfg.loss } else { Loss::Ce };

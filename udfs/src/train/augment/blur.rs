@@ -212,11 +212,7 @@ fn polar_pair(rng: &mut Mt64) -> (f32, f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn noise(w: usize, h: usize, seed: u64) -> Rgb {
-        let mut r = Mt64::new(seed);
-        Rgb::from_data(w, h, (0..w * h * 3).map(|_| r.next_u64() as u8).collect())
-    }
+    use crate::train::augment::test_noise as noise;
 
     #[test]
     fn flat_images_stay_flat() {

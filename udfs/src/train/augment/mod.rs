@@ -21,6 +21,13 @@ pub use pipeline::light_augmentation_train;
 #[cfg(test)]
 mod augment_goldens;
 
+/// A random test image (uniform bytes from Mt64).
+#[cfg(test)]
+pub(crate) fn test_noise(w: usize, h: usize, seed: u64) -> Rgb {
+    let mut r = rand_mt::Mt64::new(seed);
+    Rgb::from_data(w, h, (0..w * h * 3).map(|_| r.next_u64() as u8).collect())
+}
+
 /// An RGB image, HWC, u8.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rgb {

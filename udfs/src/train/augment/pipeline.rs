@@ -45,11 +45,7 @@ pub fn light_augmentation_train(img: &Rgb, rng: &mut Mt64) -> Rgb {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn noise(w: usize, h: usize, seed: u64) -> Rgb {
-        let mut r = Mt64::new(seed);
-        Rgb::from_data(w, h, (0..w * h * 3).map(|_| r.next_u64() as u8).collect())
-    }
+    use crate::train::augment::test_noise as noise;
 
     #[test]
     fn one_of_fires_with_albumentations_odds() {

@@ -89,15 +89,24 @@ const TAB: i32 = 1 << INTER_BITS;
 /// the inverse map in 1/1024 px rounded per row and column, cut to 1/32 px, then 2x2 weights
 /// whose products are exact in 15 bits.
 pub fn warp_affine(img: &Rgb, m: &[f64; 6]) -> Rgb {
+    warp_affine_to(img, m, img.width, img.height, 0)
+}
+
+/// The same into an `out_w x out_h` image with the constant border `border` (YOLOX warps a
+/// mosaic canvas to the input size over grey 114).
+pub fn warp_affine_to(img: &Rgb, m: &[f64; 6], out_w: usize, out_h: usize, border: u8) -> Rgb {
     let (w, h) = (img.width, img.height);
     let inv = invert(m);
     let scale = (1 << AB_BITS) as f64;
     let round_delta = (1 << AB_BITS) / TAB / 2;
-    let adelta: Vec<i32> = (0..w).map(|x| cv_round(inv[0] * x as f64 * scale)).collect();
-    let bdelta: Vec<i32> = (0..w).map(|x| cv_round(inv[3] * x as f64 * scale)).collect();
+    let adelta: Vec<i32> = (0..out_w).map(|x| cv_round(inv[0] * x as f64 * scale)).collect();
+    let bdelta: Vec<i32> = (0..out_w).map(|x| cv_round(inv[3] * x as f64 * scale)).collect();
     let src = &img.data;
     let w3 = w * 3;
-    let mut out = vec![0u8; src.len()];
+    let mut out = vec![border; out_w * out_h * 3];
+    if w == 0 || h == 0 || out_w == 0 || out_h == 0 {
+        return Rgb { width: out_w, height: out_h, data: out };
+    }
     // Each pixel packed as three 21-bit lanes: one u64 multiply then weighs all channels, and a
     // lane's sum (< 255 * 1024 + 512) never carries into the next.
     let packed: Vec<u64> =
@@ -108,7 +117,7 @@ pub fn warp_affine(img: &Rgb, m: &[f64; 6]) -> Rgb {
     let blend = |a: [i32; 4], wts: &[i32; 4]| {
         ((a[0] * wts[0] + a[1] * wts[1] + a[2] * wts[2] + a[3] * wts[3] + (1 << 9)) >> 10) as u8
     };
-    for (y, orow) in out.chunks_exact_mut(w3).enumerate() {
+    for (y, orow) in out.chunks_exact_mut(out_w * 3).enumerate() {
         let x0 = cv_round((inv[1] * y as f64 + inv[2]) * scale) + round_delta;
         let y0 = cv_round((inv[4] * y as f64 + inv[5]) * scale) + round_delta;
         for ((d, &ad), &bd) in orow.chunks_exact_mut(3).zip(&adelta).zip(&bdelta) {
@@ -124,12 +133,12 @@ pub fn warp_affine(img: &Rgb, m: &[f64; 6]) -> Rgb {
                     a[0] * wts[0] as u64 + a[1] * wts[1] as u64 + b[0] * wts[2] as u64 + b[1] * wts[3] as u64 + HALF;
                 d.copy_from_slice(&[(v >> 10) as u8, (v >> 31) as u8, (v >> 52) as u8]);
             } else if sx >= w as i32 || sx + 1 < 0 || sy >= h as i32 || sy + 1 < 0 {
-                // wholly outside: the fill value, already 0
+                // wholly outside: the border value, already there
             } else {
                 let px = |dx: i32, dy: i32, c: usize| {
                     let (qx, qy) = (sx + dx, sy + dy);
                     let inside = qx >= 0 && qy >= 0 && qx < w as i32 && qy < h as i32;
-                    if inside { src[qy as usize * w3 + qx as usize * 3 + c] as i32 } else { 0 }
+                    if inside { src[qy as usize * w3 + qx as usize * 3 + c] as i32 } else { border as i32 }
                 };
                 for (c, o) in d.iter_mut().enumerate() {
                     *o = blend([px(0, 0, c), px(1, 0, c), px(0, 1, c), px(1, 1, c)], wts);
@@ -137,7 +146,7 @@ pub fn warp_affine(img: &Rgb, m: &[f64; 6]) -> Rgb {
             }
         }
     }
-    Rgb { width: w, height: h, data: out }
+    Rgb { width: out_w, height: out_h, data: out }
 }
 
 /// OpenCV's bilinear weights for each 1/32-pixel offset (ay, ax), in 1/1024: products of
@@ -172,11 +181,7 @@ fn cv_round(v: f64) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn noise(w: usize, h: usize, seed: u64) -> Rgb {
-        let mut r = Mt64::new(seed);
-        Rgb::from_data(w, h, (0..w * h * 3).map(|_| r.next_u64() as u8).collect())
-    }
+    use crate::train::augment::test_noise as noise;
 
     #[test]
     fn identity_returns_input() {

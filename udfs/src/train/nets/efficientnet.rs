@@ -5,7 +5,7 @@ use tch::nn::{self, Module, ModuleT};
 use tch::Tensor;
 
 use super::efficientnet_blocks::{build, stage, Block, Kind::*, Stage};
-use super::layers::{avg_pool, bn, head, Conv, ConvBn, Pad};
+use super::layers::{avg_pool, bn, goog_conv, head, Conv, ConvBn, Pad};
 
 #[derive(Debug, Clone, Copy)]
 pub struct EfficientNetConfig {
@@ -66,9 +66,9 @@ pub struct EfficientNet {
 
 impl EfficientNet {
     pub fn new(p: &nn::Path, cfg: EfficientNetConfig, classes: i64) -> Self {
-        let stem = ConvBn { conv: Conv::new(p / "conv_stem", 3, cfg.stem, 3, 2, 1, false, cfg.pad), bn: bn(p / "bn1", cfg.stem, cfg.eps) };
+        let stem = ConvBn { conv: Conv::new(p / "conv_stem", 3, cfg.stem, 3, 2, 1, false, cfg.pad, goog_conv(cfg.stem, 3, 1)), bn: bn(p / "bn1", cfg.stem, cfg.eps, 1.) };
         let (blocks, last) = build(&(p / "blocks"), cfg.stages, cfg.stem, cfg.eps, cfg.pad);
-        let conv_head = ConvBn { conv: Conv::new(p / "conv_head", last, cfg.features, 1, 1, 1, false, cfg.pad), bn: bn(p / "bn2", cfg.features, cfg.eps) };
+        let conv_head = ConvBn { conv: Conv::new(p / "conv_head", last, cfg.features, 1, 1, 1, false, cfg.pad, goog_conv(cfg.features, 1, 1)), bn: bn(p / "bn2", cfg.features, cfg.eps, 1.) };
         EfficientNet { stem, blocks, conv_head, classifier: head(p / "classifier", cfg.features, classes) }
     }
 }

@@ -4,7 +4,7 @@
 use tch::nn;
 use tch::Tensor;
 
-use super::layers::{bn, Conv, ConvBn, Pad};
+use super::layers::{bn, goog_conv, Conv, ConvBn, Pad};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -40,8 +40,11 @@ impl SqueezeExcite {
     /// timm sizes the bottleneck from the block's input channels: round(in · 0.25).
     fn new(p: nn::Path, channels: i64, block_in: i64) -> Self {
         let rd = ((block_in as f64) * 0.25).round() as i64;
-        let cfg = nn::ConvConfig::default();
-        SqueezeExcite { reduce: nn::conv2d(&p / "conv_reduce", channels, rd, 1, cfg), expand: nn::conv2d(&p / "conv_expand", rd, channels, 1, cfg) }
+        let cfg = |out| nn::ConvConfig { ws_init: goog_conv(out, 1, 1), ..Default::default() };
+        SqueezeExcite {
+            reduce: nn::conv2d(&p / "conv_reduce", channels, rd, 1, cfg(rd)),
+            expand: nn::conv2d(&p / "conv_expand", rd, channels, 1, cfg(channels)),
+        }
     }
 
     fn forward(&self, x: &Tensor) -> Tensor {
@@ -59,7 +62,7 @@ pub struct Block {
 }
 
 fn conv_bn(p: &nn::Path, conv: &str, norm: &str, cin: i64, cout: i64, k: i64, stride: i64, groups: i64, eps: f64, pad: Pad) -> ConvBn {
-    ConvBn { conv: Conv::new(p / conv, cin, cout, k, stride, groups, false, pad), bn: bn(p / norm, cout, eps) }
+    ConvBn { conv: Conv::new(p / conv, cin, cout, k, stride, groups, false, pad, goog_conv(cout, k, groups)), bn: bn(p / norm, cout, eps, 1.) }
 }
 
 impl Block {

@@ -19,7 +19,7 @@ fn read(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).unwrap()
 }
 
-fn keys(g: &Value) -> Vec<(String, Vec<i64>)> {
+pub(crate) fn keys(g: &Value) -> Vec<(String, Vec<i64>)> {
     g["keys"]
         .as_array()
         .unwrap()
@@ -28,9 +28,13 @@ fn keys(g: &Value) -> Vec<(String, Vec<i64>)> {
         .collect()
 }
 
-/// scripts/goldens/timm_nets.py `fill`, op for op.
 fn fill(net: &Net, keys: &[(String, Vec<i64>)]) {
-    let vars = net.vs.variables();
+    fill_vars(&net.vs, keys)
+}
+
+/// scripts/goldens/timm_nets.py `fill`, op for op (yolox_nets.py uses the same formula).
+pub(crate) fn fill_vars(vs: &tch::nn::VarStore, keys: &[(String, Vec<i64>)]) {
+    let vars = vs.variables();
     for (k, (name, shape)) in keys.iter().enumerate() {
         let n: i64 = shape.iter().product();
         let base = (Tensor::arange(n, (Kind::Double, Device::Cpu)) * 0.1 + (k as f64) * 0.7).sin();
@@ -45,7 +49,7 @@ fn fill(net: &Net, keys: &[(String, Vec<i64>)]) {
         } else {
             base / ((n / shape[0]) as f64).sqrt()
         };
-        let mut var = vars[name].shallow_clone();
+        let mut var = vars.get(name).unwrap_or_else(|| panic!("no variable {name}")).shallow_clone();
         tch::no_grad(|| var.copy_(&v.reshape(shape.as_slice()).to_kind(Kind::Float)));
     }
 }

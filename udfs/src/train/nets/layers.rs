@@ -18,10 +18,10 @@ pub struct Conv {
 }
 
 impl Conv {
-    pub fn new(p: nn::Path, cin: i64, cout: i64, k: i64, stride: i64, groups: i64, bias: bool, pad: Pad) -> Conv {
+    pub fn new(p: nn::Path, cin: i64, cout: i64, k: i64, stride: i64, groups: i64, bias: bool, pad: Pad, init: nn::Init) -> Conv {
         // TF "same" with stride 1 and an odd kernel is symmetric: a static pad does it.
         let dynamic = pad == Pad::Same && stride > 1;
-        let cfg = nn::ConvConfig { stride, padding: if dynamic { 0 } else { k / 2 }, groups, bias, ..Default::default() };
+        let cfg = nn::ConvConfig { stride, padding: if dynamic { 0 } else { k / 2 }, groups, bias, ws_init: init, ..Default::default() };
         Conv { conv: nn::conv2d(p, cin, cout, k, cfg), same: dynamic.then_some((k, stride)) }
     }
 }
@@ -50,8 +50,30 @@ impl Module for Conv {
     }
 }
 
-pub fn bn(p: nn::Path, c: i64, eps: f64) -> nn::BatchNorm {
-    nn::batch_norm2d(p, c, nn::BatchNormConfig { eps, ..Default::default() })
+/// Batch norm with weight `gamma` and zero bias. (tch's own default draws the weight from
+/// U(0, 1); PyTorch and timm start at 1, or 0 for a residual block's last norm.)
+pub fn bn(p: nn::Path, c: i64, eps: f64, gamma: f64) -> nn::BatchNorm {
+    nn::batch_norm2d(p, c, nn::BatchNormConfig { eps, ws_init: nn::Init::Const(gamma), ..Default::default() })
+}
+
+// Random initialisation as timm's `create_model(..., pretrained=False)`, so that training from
+// scratch starts where a timm user starts (tch's defaults differ from PyTorch's: its Kaiming
+// uniform uses the ReLU gain, PyTorch's layer default a = sqrt(5)).
+
+/// timm ResNet: `kaiming_normal_(mode='fan_out', nonlinearity='relu')`.
+pub const KAIMING_FAN_OUT: nn::Init =
+    nn::Init::Kaiming { dist: nn::init::NormalOrUniform::Normal, fan: nn::init::FanInOut::FanOut, non_linearity: nn::init::NonLinearity::ReLU };
+
+/// PyTorch's own Conv2d/Linear default, `kaiming_uniform_(a=sqrt(5))`: U(±1/sqrt(fan_in)).
+pub const TORCH_DEFAULT: nn::Init = nn::Init::Kaiming {
+    dist: nn::init::NormalOrUniform::Uniform,
+    fan: nn::init::FanInOut::FanIn,
+    non_linearity: nn::init::NonLinearity::ExplicitGain(0.577_350_269_189_625_8),
+};
+
+/// timm EfficientNet (`_init_weight_goog`): N(0, sqrt(2 / fan_out)) with fan_out = k²·out/groups.
+pub fn goog_conv(cout: i64, k: i64, groups: i64) -> nn::Init {
+    nn::Init::Randn { mean: 0., stdev: (2.0 * groups as f64 / (k * k * cout) as f64).sqrt() }
 }
 
 /// The seed's head: Xavier-uniform weights, zero bias (seed-spec §8.1).

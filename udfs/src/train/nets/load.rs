@@ -17,19 +17,27 @@ pub struct LoadReport {
 /// Loads `path` into `net`. With `require_head`, a missing or differently shaped head is an
 /// error too (serving a checkpoint must give the trained outputs, never random ones).
 pub fn load_safetensors(net: &mut Net, path: &str, require_head: bool) -> Result<LoadReport> {
+    let head = net.arch.head_prefix();
+    let what = format!("architecture '{}' ({} classes, {} px)", net.name, net.classes, net.input_size);
+    load_vars(&net.vs, path, &|name: &str| name.starts_with(head), require_head, &what)
+}
+
+/// Loads `path` into the variables of `vs` by name; `is_head` names the class-dependent ones,
+/// which keep their initialisation when the file's do not fit (unless `require_head`).
+/// `what` describes the model in errors.
+pub fn load_vars(vs: &tch::nn::VarStore, path: &str, is_head: &dyn Fn(&str) -> bool, require_head: bool, what: &str) -> Result<LoadReport> {
     let err = |m: String| UdfError::Other(format!("weights '{path}': {m}"));
     let tensors = tch::Tensor::read_safetensors(path).map_err(|e| err(format!("cannot read safetensors: {e}")))?;
     let file: std::collections::HashMap<String, tch::Tensor> = tensors.into_iter().collect();
-    let head = net.arch.head_prefix();
     let mut report = LoadReport::default();
     let mut missing = Vec::new();
     let mut bad_shape = Vec::new();
-    let vars = net.vs.variables();
+    let vars = vs.variables();
     let mut names: Vec<&String> = vars.keys().collect();
     names.sort();
     for name in &names {
         let var = &vars[*name];
-        let is_head = name.starts_with(head);
+        let is_head = is_head(name);
         match file.get(*name) {
             None if is_head && !require_head => report.head_reinitialised = true,
             None => missing.push(name.to_string()),
@@ -50,7 +58,7 @@ pub fn load_safetensors(net: &mut Net, path: &str, require_head: bool) -> Result
         }
     }
     if !missing.is_empty() || !bad_shape.is_empty() {
-        let mut m = format!("does not fit architecture '{}' ({} classes, {} px):", net.name, net.classes, net.input_size);
+        let mut m = format!("does not fit {what}:");
         if !missing.is_empty() {
             m += &format!(" {} tensors missing (e.g. {})", missing.len(), missing.iter().take(4).cloned().collect::<Vec<_>>().join(", "));
         }

@@ -10,9 +10,10 @@ mod resnet;
 mod vit;
 
 #[cfg(test)]
-mod goldens;
+pub(crate) mod goldens;
 
-pub use load::{LoadReport, load_safetensors};
+pub use load::{LoadReport, load_safetensors, load_vars};
+pub(crate) use layers::TORCH_DEFAULT;
 pub use vit::VitConfig;
 
 use tch::nn;
@@ -87,19 +88,27 @@ impl std::fmt::Debug for Net {
     }
 }
 
-/// NCHW tensors with NHWC strides ("channels last"), oneDNN's preferred convolution layout;
-/// the permute-copy-permute gives exactly the strides `torch.channels_last` uses. Whether it
-/// pays depends on the CPU: on this project's AVX2-only machine PyTorch trained ResNet-18 at
-/// 224 at 8.3 images/s in the default layout and 7.2 in channels-last (scripts/bench/train.sh),
-/// while the engine measured 8.2 (default, one run) and 8.1 (channels-last): to be revisited.
+/// NCHW tensors with NHWC strides ("channels last"); the permute-copy-permute gives exactly
+/// the strides `torch.channels_last` uses.
 pub fn channels_last(x: &tch::Tensor) -> tch::Tensor {
     if x.dim() == 4 { x.permute([0, 2, 3, 1]).contiguous().permute([0, 3, 1, 2]) } else { x.shallow_clone() }
 }
 
+/// Channels-last pays on CUDA (tensor cores) but not on CPUs without AMX: on this project's
+/// AVX2 machine PyTorch trained ResNet-18 at 224 at 8.3 images/s in the default layout and 7.2
+/// in channels-last, and the engine at 8.2 vs 8.1 (scripts/bench/train.sh throughput).
+fn prefers_channels_last(device: tch::Device) -> bool {
+    device.is_cuda()
+}
+
 impl Net {
-    /// Moves every 4-D weight to the channels-last layout (in place; optimisers built before or
-    /// after see the same tensors).
-    pub fn use_channels_last(&self) {
+    /// Moves every 4-D weight to the device's preferred layout (in place; optimisers built
+    /// before or after see the same tensors). Training and serving both call it, so served
+    /// logits equal the validation ones.
+    pub fn use_preferred_layout(&self) {
+        if !prefers_channels_last(self.vs.device()) {
+            return;
+        }
         tch::no_grad(|| {
             for (_, mut v) in self.vs.variables() {
                 if v.dim() == 4 {
@@ -108,6 +117,11 @@ impl Net {
                 }
             }
         });
+    }
+
+    /// An input batch in the layout the weights use.
+    pub fn layout(&self, x: &tch::Tensor) -> tch::Tensor {
+        if prefers_channels_last(self.vs.device()) { channels_last(x) } else { x.shallow_clone() }
     }
 }
 

@@ -3,7 +3,7 @@
 use tch::nn::{self, Module, ModuleT};
 use tch::Tensor;
 
-use super::layers::{avg_pool, bn, head, Conv, ConvBn, Pad};
+use super::layers::{avg_pool, bn, head, Conv, ConvBn, Pad, KAIMING_FAN_OUT};
 
 const EPS: f64 = 1e-5;
 
@@ -25,7 +25,13 @@ impl ResNetConfig {
 }
 
 fn conv_bn(p: &nn::Path, conv: &str, norm: &str, cin: i64, cout: i64, k: i64, stride: i64) -> ConvBn {
-    ConvBn { conv: Conv::new(p / conv, cin, cout, k, stride, 1, false, Pad::Torch), bn: bn(p / norm, cout, EPS) }
+    conv_bn_gamma(p, conv, norm, cin, cout, k, stride, 1.)
+}
+
+/// timm zero-initialises the last norm of each residual block (`zero_init_last`), so that
+/// every block starts as the identity.
+fn conv_bn_gamma(p: &nn::Path, conv: &str, norm: &str, cin: i64, cout: i64, k: i64, stride: i64, gamma: f64) -> ConvBn {
+    ConvBn { conv: Conv::new(p / conv, cin, cout, k, stride, 1, false, Pad::Torch, KAIMING_FAN_OUT), bn: bn(p / norm, cout, EPS, gamma) }
 }
 
 #[derive(Debug)]
@@ -41,10 +47,10 @@ impl Block {
             vec![
                 conv_bn(p, "conv1", "bn1", cin, planes, 1, 1),
                 conv_bn(p, "conv2", "bn2", planes, planes, 3, stride),
-                conv_bn(p, "conv3", "bn3", planes, cout, 1, 1),
+                conv_bn_gamma(p, "conv3", "bn3", planes, cout, 1, 1, 0.),
             ]
         } else {
-            vec![conv_bn(p, "conv1", "bn1", cin, planes, 3, stride), conv_bn(p, "conv2", "bn2", planes, planes, 3, 1)]
+            vec![conv_bn(p, "conv1", "bn1", cin, planes, 3, stride), conv_bn_gamma(p, "conv2", "bn2", planes, planes, 3, 1, 0.)]
         };
         let downsample = (stride != 1 || cin != cout).then(|| conv_bn(&(p / "downsample"), "0", "1", cin, cout, 1, stride));
         (Block { convs, downsample }, cout)
@@ -76,7 +82,7 @@ pub struct ResNet {
 
 impl ResNet {
     pub fn new(p: &nn::Path, cfg: ResNetConfig, classes: i64) -> ResNet {
-        let stem = ConvBn { conv: Conv::new(p / "conv1", 3, 64, 7, 2, 1, false, Pad::Torch), bn: bn(p / "bn1", 64, EPS) };
+        let stem = ConvBn { conv: Conv::new(p / "conv1", 3, 64, 7, 2, 1, false, Pad::Torch, KAIMING_FAN_OUT), bn: bn(p / "bn1", 64, EPS, 1.) };
         let mut blocks = Vec::new();
         let mut cin = 64;
         for (stage, &n) in cfg.layers.iter().enumerate() {

@@ -6,7 +6,7 @@
 use tch::nn::{self, Module};
 use tch::Tensor;
 
-use super::layers::head;
+use super::layers::{head, TORCH_DEFAULT};
 
 const EPS: f64 = 1e-6;
 
@@ -56,7 +56,9 @@ struct Block {
 impl Block {
     fn new(p: &nn::Path, c: &VitConfig) -> Self {
         let (d, attn, mlp) = (c.dim, p / "attn", p / "mlp");
-        let lin = Default::default();
+        // timm's `init_weights_vit_timm`: truncated normal (std 0.02, cut at ±2, i.e. never
+        // here), zero bias.
+        let lin = nn::LinearConfig { ws_init: nn::Init::Randn { mean: 0., stdev: 0.02 }, bs_init: Some(nn::Init::Const(0.)), bias: true };
         Block {
             norm1: layer_norm(p / "norm1", d),
             qkv: nn::linear(&attn / "qkv", d, 3 * d, lin),
@@ -94,11 +96,13 @@ impl Vit {
         let grid = input_size / c.patch;
         let tokens = grid * grid + 1;
         let std = nn::Init::Randn { mean: 0., stdev: 0.02 };
-        let conv = nn::ConvConfig { stride: c.patch, ..Default::default() };
+        // The patch embedding keeps PyTorch's Conv2d default (timm leaves it); cls_token N(0, 1e-6).
+        let bound = 1.0 / ((3 * c.patch * c.patch) as f64).sqrt();
+        let conv = nn::ConvConfig { stride: c.patch, ws_init: TORCH_DEFAULT, bs_init: nn::Init::Uniform { lo: -bound, up: bound }, ..Default::default() };
         let blocks_p = p / "blocks";
         Vit {
             patch_embed: nn::conv2d(p / "patch_embed" / "proj", 3, c.dim, c.patch, conv),
-            cls_token: p.var("cls_token", &[1, 1, c.dim], std),
+            cls_token: p.var("cls_token", &[1, 1, c.dim], nn::Init::Randn { mean: 0., stdev: 1e-6 }),
             pos_embed: p.var("pos_embed", &[1, tokens, c.dim], std),
             blocks: (0..c.depth).map(|i| Block::new(&(&blocks_p / i), &c)).collect(),
             norm: layer_norm(p / "norm", c.dim),

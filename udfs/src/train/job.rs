@@ -1,0 +1,221 @@
+//! What every training table function shares: the training runs on a blocking thread and
+//! sends one record per evaluation over a bounded channel; the partition's stream registers a
+//! record's checkpoint in `models` (one Delta commit) BEFORE it yields the row, then removes
+//! the previous best file. Dropping the stream (Ctrl-C, LIMIT) closes the channel, which the
+//! trainer polls every step; a panic inside libtorch becomes the query's error.
+use std::sync::Mutex;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use futures::{Future, StreamExt};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::env::EnvRef;
+use crate::error::UdfError;
+use crate::models::registry::{self, ModelInfo};
+
+/// One evaluation of a training run, as its function reports it.
+pub trait Record: Send + 'static {
+    /// The checkpoint written for this evaluation when it became the best so far.
+    fn checkpoint(&self) -> Option<&str>;
+    /// The metrics stored with the registered model.
+    fn metrics(&self) -> serde_json::Value;
+    /// The output row.
+    fn batch(&self, model: &str, fold: i64) -> Result<RecordBatch>;
+}
+
+enum Msg<R> {
+    Row(R),
+    Failed(String),
+}
+
+/// The training thread's side of the channel.
+pub struct Reporter<R> {
+    tx: mpsc::Sender<Msg<R>>,
+    ready: Mutex<Option<oneshot::Sender<serde_json::Value>>>,
+}
+
+impl<R> Reporter<R> {
+    /// Data is prepared: `inputs` (row counts) join the lineage; the stream starts.
+    pub fn ready(&self, inputs: serde_json::Value) {
+        if let Some(tx) = self.ready.lock().ok().and_then(|mut r| r.take()) {
+            let _ = tx.send(inputs);
+        }
+    }
+
+    /// Sends a record; false when the consumer is gone.
+    pub fn report(&self, r: R) -> bool {
+        self.tx.blocking_send(Msg::Row(r)).is_ok()
+    }
+
+    /// The query was dropped.
+    pub fn cancelled(&self) -> bool {
+        self.tx.is_closed()
+    }
+}
+
+/// The stream's state between rows.
+pub struct Running<R> {
+    function: &'static str,
+    rx: mpsc::Receiver<Msg<R>>,
+    env: EnvRef,
+    template: ModelInfo,
+    previous: Option<String>,
+    fold: i64,
+}
+
+/// `function(): message`, unless the message already names it.
+pub fn exec_err(function: &str, e: impl std::fmt::Display) -> DataFusionError {
+    let m = e.to_string();
+    if m.starts_with(&format!("{function}():")) { DataFusionError::Execution(m) } else { DataFusionError::Execution(format!("{function}(): {m}")) }
+}
+
+/// The tables a plan scans (for lineage), sorted.
+pub fn scanned_tables(plan: &LogicalPlan) -> Result<Vec<String>> {
+    let mut tables = Vec::new();
+    plan.apply(|n| {
+        if let LogicalPlan::TableScan(s) = n {
+            tables.push(s.table_name.table().to_string());
+        }
+        Ok(TreeNodeRecursion::Continue)
+    })?;
+    tables.sort();
+    tables.dedup();
+    Ok(tables)
+}
+
+/// The tables' current Delta versions, as they are read now.
+pub async fn table_versions(env: &EnvRef, tables: &[String]) -> serde_json::Map<String, serde_json::Value> {
+    let mut versions = serde_json::Map::new();
+    for t in tables {
+        if let Ok(h) = env.history(t).await {
+            if let Some(v) = h.first() {
+                versions.insert(t.clone(), serde_json::json!(v.version));
+            }
+        }
+    }
+    versions
+}
+
+/// The checkpoint folder: the option, else `<warehouse>/checkpoints` for a local warehouse,
+/// else `./checkpoints`; absolute.
+pub fn checkpoint_dir(option: Option<&str>, env: &EnvRef) -> std::path::PathBuf {
+    let dir = match option {
+        Some(d) => std::path::PathBuf::from(d),
+        None => match env.config().warehouse_url.strip_prefix("file://") {
+            Some(p) => std::path::PathBuf::from(p).join("checkpoints"),
+            None => std::path::PathBuf::from("checkpoints"),
+        },
+    };
+    std::path::absolute(&dir).unwrap_or(dir)
+}
+
+/// The `init` option: `None` for 'random', else the weights file: a .safetensors path, or the
+/// verified file of a registered safetensors model (fine-tuning).
+pub async fn resolve_init(function: &str, env: &EnvRef, init: &str) -> Result<Option<String>> {
+    let err = |m: String| exec_err(function, m);
+    match init {
+        "random" | "" => Ok(None),
+        p if p.to_ascii_lowercase().ends_with(".safetensors") => Ok(Some(p.to_string())),
+        model => {
+            let all = registry::load_all(env.as_ref()).await?;
+            let m = all
+                .iter()
+                .find(|m| m.name == model)
+                .ok_or_else(|| err(format!("init '{model}' is neither 'random', a .safetensors file nor a registered model ({} registered)", all.len())))?;
+            if m.format != "safetensors" {
+                return Err(err(format!("init model '{model}' is {} weights; fine-tuning needs a safetensors checkpoint", m.format)));
+            }
+            Ok(Some(m.verified_path().map_err(|e| err(e.to_string()))?.to_string()))
+        }
+    }
+}
+
+/// Starts `work` on a blocking thread and waits until it is ready (data prepared) or failed.
+/// `template` is the model row each checkpoint registers (uri, hash and metrics filled in),
+/// `versions` the input tables' versions.
+pub async fn launch<R: Record>(
+    function: &'static str,
+    env: EnvRef,
+    mut template: ModelInfo,
+    fold: i64,
+    versions: serde_json::Map<String, serde_json::Value>,
+    work: impl FnOnce(&Reporter<R>) -> std::result::Result<(), UdfError> + Send + 'static,
+) -> Result<Running<R>> {
+    let (tx, mut rx) = mpsc::channel(8);
+    let (ready_tx, ready_rx) = oneshot::channel();
+    tokio::task::spawn_blocking(move || {
+        let reporter = Reporter { tx, ready: Mutex::new(Some(ready_tx)) };
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&reporter)));
+        let failure = match run {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(p) => Some(format!("training stopped by an internal error: {}", panic_text(&p))),
+        };
+        if let Some(f) = failure {
+            let _ = reporter.tx.blocking_send(Msg::Failed(f));
+        }
+    });
+    let inputs = match ready_rx.await {
+        Ok(v) => v,
+        // The thread ended before it was ready: its message says why.
+        Err(_) => {
+            return Err(match rx.recv().await {
+                Some(Msg::Failed(e)) => exec_err(function, e),
+                _ => exec_err(function, "training stopped before it started"),
+            });
+        }
+    };
+    let mut lineage = serde_json::json!({"tables": versions});
+    if let (Some(l), serde_json::Value::Object(extra)) = (lineage.as_object_mut(), inputs) {
+        l.extend(extra);
+    }
+    template.inputs = Some(lineage.to_string());
+    Ok(Running { function, rx, env, template, previous: None, fold })
+}
+
+fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_else(|| "unknown".into())
+}
+
+/// The partition's stream: `start` launches the run, then one row per record.
+pub fn stream<R: Record>(schema: SchemaRef, start: impl Future<Output = Result<Running<R>>> + Send + 'static) -> SendableRecordBatchStream {
+    let rows = futures::stream::once(start).flat_map(|r| match r {
+        Err(e) => futures::stream::iter(vec![Err(e)]).boxed(),
+        Ok(running) => futures::stream::unfold(Some(running), next_row).boxed(),
+    });
+    Box::pin(RecordBatchStreamAdapter::new(schema, rows))
+}
+
+async fn next_row<R: Record>(state: Option<Running<R>>) -> Option<(Result<RecordBatch>, Option<Running<R>>)> {
+    let mut st = state?;
+    match st.rx.recv().await {
+        None => None,
+        Some(Msg::Failed(e)) => Some((Err(exec_err(st.function, e)), None)),
+        Some(Msg::Row(row)) => {
+            let r = emit(&mut st, row).await;
+            Some((r, Some(st)))
+        }
+    }
+}
+
+async fn emit<R: Record>(st: &mut Running<R>, row: R) -> Result<RecordBatch> {
+    if let Some(path) = row.checkpoint() {
+        let mut info = st.template.clone();
+        info.uri = path.to_string();
+        info.sha256 = registry::file_sha256(path).map_err(|e| exec_err(st.function, e))?;
+        info.metrics = Some(row.metrics().to_string());
+        registry::upsert(&st.env, info).await?;
+        if let Some(old) = st.previous.replace(path.to_string()) {
+            if old != path {
+                let _ = std::fs::remove_file(&old);
+            }
+        }
+    }
+    row.batch(&st.template.name, st.fold)
+}
