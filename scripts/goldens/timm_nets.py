@@ -14,7 +14,7 @@ scripts/requirements-train-ref.txt). Run from the repository root:
 
 OUT_DIR defaults to tests/goldens/nets. Takes a couple of minutes on CPU (vit_large dominates).
 
-Weights (`fill` below; the Rust side must reproduce it exactly). Entries are visited in
+Weights (`fill` of formula_weights.py; the Rust side must reproduce it exactly). Entries are visited in
 state_dict order; k counts the visited entries (num_batches_tracked is skipped and not counted):
 
     base = sin(arange(n, float64) * 0.1 + k * 0.7)          n = numel
@@ -61,7 +61,6 @@ considered too, but its checkpoint is ~19 MB (the 512-channel 3x3 convs), over t
 for committed goldens, so it is skipped (see MICRO_LIMIT).
 """
 import json
-import math
 import os
 import sys
 import time
@@ -71,6 +70,9 @@ import timm
 import torch
 from timm.models.resnet import BasicBlock, ResNet
 from timm.models.vision_transformer import VisionTransformer
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from formula_weights import fill  # noqa: E402  (the shared formula)
 
 # (timm name, input side). 64 keeps the CNN goldens fast while still going through every stage
 # (output stride 32 -> 2x2 final maps). 66 for tf_efficientnetv2 on purpose: an odd intermediate
@@ -91,32 +93,6 @@ ARCHS = [
 NUM_CLASSES = 5
 MICRO_VIT = dict(img_size=32, patch_size=16, embed_dim=48, depth=2, num_heads=3, mlp_ratio=4, num_classes=NUM_CLASSES)
 MICRO_LIMIT = 2 * 1024 * 1024  # bytes; a micro checkpoint above this is not committed (goldens stay small)
-
-
-def fill(model):
-    """Deterministic closed-form weights (see the module docstring). Kept literally as specified:
-    the Rust test reproduces it op for op, so any 'improvement' here breaks the goldens."""
-    k = 0
-    with torch.no_grad():
-        for name, t in model.state_dict().items():
-            if name.endswith('num_batches_tracked'):
-                continue
-            n = t.numel()
-            base = torch.sin(torch.arange(n, dtype=torch.float64) * 0.1 + k * 0.7)
-            if name.endswith('running_var'):
-                v = 1.0 + 0.25 * (base + 1.0)
-            elif name.endswith('running_mean'):
-                v = 0.1 * base
-            elif t.ndim == 1 and name.endswith('weight'):
-                v = 1.0 + 0.1 * base
-            elif t.ndim == 1:
-                v = 0.05 * base
-            else:
-                fan_in = n // t.shape[0]
-                v = base / math.sqrt(fan_in)
-            # state_dict() tensors share storage with the parameters/buffers, so this fills the model.
-            t.copy_(v.reshape(t.shape).to(t.dtype))
-            k += 1
 
 
 def make_input(side):

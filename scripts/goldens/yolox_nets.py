@@ -38,7 +38,7 @@ act="silu", in_channels [256, 512, 1024], strides [8, 16, 32]):
 num_classes is 1 (the project's detector is single-class), plus nano with num_classes 3
 (nano_c3.json) to catch class-axis bugs.
 
-Weights (`fill` below, literally the timm_nets.py one). Entries are visited in state_dict order;
+Weights (`fill` of formula_weights.py, shared with timm_nets.py). Entries are visited in state_dict order;
 k counts the visited entries (num_batches_tracked is skipped and not counted):
 
     base = sin(arange(n, float64) * 0.1 + k * 0.7)          n = numel
@@ -208,6 +208,9 @@ import yolox
 from yolox.exp import get_exp
 from yolox.models import IOUloss, YOLOXHead
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from formula_weights import fill  # noqa: E402  (the shared formula)
+
 H, W = 64, 96
 STRIDES = [8, 16, 32]
 N_ANCHORS = sum((H // s) * (W // s) for s in STRIDES)  # 126
@@ -235,33 +238,6 @@ LABELS_IMAGE0 = [
 ]
 CLASSES_C3 = [2.0, 0.0, 1.0]  # classes of those boxes when num_classes = 3 (0 for 1 class)
 MAX_LABELS = 120
-
-
-def fill(model):
-    """Deterministic closed-form weights (see the module docstring). Kept literally as in
-    timm_nets.py: the Rust test reproduces it op for op, so any 'improvement' here breaks the
-    goldens."""
-    k = 0
-    with torch.no_grad():
-        for name, t in model.state_dict().items():
-            if name.endswith('num_batches_tracked'):
-                continue
-            n = t.numel()
-            base = torch.sin(torch.arange(n, dtype=torch.float64) * 0.1 + k * 0.7)
-            if name.endswith('running_var'):
-                v = 1.0 + 0.25 * (base + 1.0)
-            elif name.endswith('running_mean'):
-                v = 0.1 * base
-            elif t.ndim == 1 and name.endswith('weight'):
-                v = 1.0 + 0.1 * base
-            elif t.ndim == 1:
-                v = 0.05 * base
-            else:
-                fan_in = n // t.shape[0]
-                v = base / math.sqrt(fan_in)
-            # state_dict() tensors share storage with the parameters/buffers, so this fills the model.
-            t.copy_(v.reshape(t.shape).to(t.dtype))
-            k += 1
 
 
 INPUT_FORMULA = "(sin(arange(2*3*64*96, float64) * 0.01) * 100.0).reshape(2, 3, 64, 96).to(float32)"

@@ -41,7 +41,7 @@ impl TorchNet {
 }
 
 /// The class count a weights file was made for, from its head's bias.
-fn head_outputs(path: &str, head: &str) -> Result<i64> {
+pub(crate) fn head_outputs(path: &str, head: &str) -> Result<i64> {
     let tensors = tch::Tensor::read_safetensors(path).map_err(|e| err(path, format!("cannot read safetensors: {e}")))?;
     tensors
         .iter()

@@ -27,22 +27,12 @@ impl TorchYolox {
     pub fn open(file: &ModelFile, arch: &str, device: Device) -> Result<Self> {
         let path = file.path.as_str();
         let preset = Preset::parse(arch)?;
-        let classes = if file.outputs > 0 { file.outputs as i64 } else { class_count(path)? };
+        let classes = if file.outputs > 0 { file.outputs as i64 } else { super::torch_net::head_outputs(path, "head.cls_preds.0.")? };
         let tch_device = device.tch();
         let mut net = Yolox::new(preset, classes, tch_device)?;
         net.load(path, true)?;
         Ok(TorchYolox { net: Mutex::new(net), device, tch_device, path: path.to_string(), input_size: file.input_size as i64 })
     }
-}
-
-/// The class count a weights file was made for, from its first class predictor.
-fn class_count(path: &str) -> Result<i64> {
-    let tensors = tch::Tensor::read_safetensors(path).map_err(|e| err(path, format!("cannot read safetensors: {e}")))?;
-    tensors
-        .iter()
-        .find(|(k, _)| k == "head.cls_preds.0.bias")
-        .map(|(_, t)| t.size()[0])
-        .ok_or_else(|| err(path, "no 'head.cls_preds.0.bias' tensor: not YOLOX weights"))
 }
 
 impl ModelRuntime for TorchYolox {

@@ -3,14 +3,17 @@
 //! record's checkpoint in `models` (one Delta commit) BEFORE it yields the row, then removes
 //! the previous best file. Dropping the stream (Ctrl-C, LIMIT) closes the channel, which the
 //! trainer polls every step; a panic inside libtorch becomes the query's error.
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::streaming::StreamingTable;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::error::{DataFusionError, Result};
-use datafusion::execution::SendableRecordBatchStream;
-use datafusion::logical_expr::LogicalPlan;
+use datafusion::datasource::provider_as_source;
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
+use datafusion::physical_plan::streaming::PartitionStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use futures::{Future, StreamExt};
 use tokio::sync::{mpsc, oneshot};
@@ -218,4 +221,50 @@ async fn emit<R: Record>(st: &mut Running<R>, row: R) -> Result<RecordBatch> {
         }
     }
     row.batch(&st.template.name, st.fold)
+}
+
+/// The logical plan of one training call: a one-partition streaming table whose stream runs
+/// `start(call, input, env)` when the query executes (not when it is planned).
+pub fn plan<C, R, F, Fut>(function: &'static str, label: String, schema: SchemaRef, call: C, input: LogicalPlan, env: EnvRef, start: F) -> Result<LogicalPlan>
+where
+    C: Clone + Send + Sync + 'static,
+    R: Record,
+    F: Fn(C, LogicalPlan, EnvRef) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Running<R>>> + Send + 'static,
+{
+    let part = JobPartition { function, label, schema: schema.clone(), call, input, env, start };
+    let table = StreamingTable::try_new(schema, vec![Arc::new(part)])?;
+    LogicalPlanBuilder::scan(function, provider_as_source(Arc::new(table)), None)?.build()
+}
+
+struct JobPartition<C, F> {
+    function: &'static str,
+    label: String,
+    schema: SchemaRef,
+    call: C,
+    input: LogicalPlan,
+    env: EnvRef,
+    start: F,
+}
+
+impl<C, F> std::fmt::Debug for JobPartition<C, F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}({})", self.function, self.label)
+    }
+}
+
+impl<C, R, F, Fut> PartitionStream for JobPartition<C, F>
+where
+    C: Clone + Send + Sync + 'static,
+    R: Record,
+    F: Fn(C, LogicalPlan, EnvRef) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Running<R>>> + Send + 'static,
+{
+    fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
+        stream(self.schema.clone(), (self.start)(self.call.clone(), self.input.clone(), self.env.clone()))
+    }
 }

@@ -6,13 +6,9 @@ use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use datafusion::catalog::streaming::StreamingTable;
 use datafusion::common::ScalarValue;
-use datafusion::datasource::provider_as_source;
 use datafusion::error::{DataFusionError, Result};
-use datafusion::execution::{SendableRecordBatchStream, TaskContext};
-use datafusion::logical_expr::{DocSection, Documentation, LogicalPlan, LogicalPlanBuilder};
-use datafusion::physical_plan::streaming::PartitionStream;
+use datafusion::logical_expr::{DocSection, Documentation, LogicalPlan};
 
 use super::data;
 use super::job;
@@ -220,33 +216,7 @@ impl TableFn for TrainClassifier {
     fn plan(&self, call: TableFnCall) -> Result<LogicalPlan> {
         let input = call.input.ok_or_else(|| plan_err("expects a table of training rows as its first argument"))?;
         let c = Call::from_args(&call.args, &input, &call.env)?;
-        let part = TrainPartition { call: c, input, env: call.env };
-        let table = StreamingTable::try_new(schema(), vec![Arc::new(part)])?;
-        LogicalPlanBuilder::scan(NAME, provider_as_source(Arc::new(table)), None)?.build()
-    }
-}
-
-struct TrainPartition {
-    call: Call,
-    input: LogicalPlan,
-    env: EnvRef,
-}
-
-impl std::fmt::Debug for TrainPartition {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "TrainPartition({})", self.call.cfg.name)
-    }
-}
-
-impl PartitionStream for TrainPartition {
-    fn schema(&self) -> &SchemaRef {
-        static S: LazyLock<SchemaRef> = LazyLock::new(schema);
-        &S
-    }
-
-    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
-        let (call, input, env) = (self.call.clone(), self.input.clone(), self.env.clone());
-        job::stream(schema(), async move { start(call, input, env).await })
+        job::plan(NAME, c.cfg.name.clone(), schema(), c, input, call.env, start)
     }
 }
 

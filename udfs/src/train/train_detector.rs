@@ -5,13 +5,9 @@ use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use datafusion::catalog::streaming::StreamingTable;
 use datafusion::common::ScalarValue;
-use datafusion::datasource::provider_as_source;
 use datafusion::error::{DataFusionError, Result};
-use datafusion::execution::{SendableRecordBatchStream, TaskContext};
-use datafusion::logical_expr::{DocSection, Documentation, LogicalPlan, LogicalPlanBuilder};
-use datafusion::physical_plan::streaming::PartitionStream;
+use datafusion::logical_expr::{DocSection, Documentation, LogicalPlan};
 
 use super::job;
 use super::yolox::augment::SEED_AUG;
@@ -31,7 +27,8 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
         "Trains a YOLOX detector on libtorch as the seed's fork (seed-spec §4.1-4.3) and streams one \
          row per evaluation: mean training losses of the epoch (total, 5x(1 - GIoU), objectness, \
          classes, L1), COCO AP50:95 and AP50 of the EMA weights on the held-out fold, learning rate, \
-         seconds, throughput, and whether it became the best checkpoint. Input rows: `image` (bytes, \
+         seconds, training-step throughput (images/s from the fourth step), and whether it became \
+         the best checkpoint. Input rows: `image` (bytes, \
          pixel struct or path), `fold`, `boxes` (list of structs with x1, y1, x2, y2 in pixels and an \
          optional integer `class`; empty or NULL for a background image). Recipe: SimOTA assignment, \
          mosaic (p 1.0) + random affine (degrees 30, translate 0.1, scale 0.1-2, shear 2) + mixup \
@@ -218,35 +215,10 @@ impl TableFn for TrainDetector {
     fn plan(&self, call: TableFnCall) -> Result<LogicalPlan> {
         let input = call.input.ok_or_else(|| plan_err("expects a table of images with their fold and boxes as its first argument"))?;
         let c = Call::from_args(&call.args, &input, &call.env)?;
-        let part = TrainPartition { call: c, input, env: call.env };
-        let table = StreamingTable::try_new(schema(), vec![Arc::new(part)])?;
-        LogicalPlanBuilder::scan(NAME, provider_as_source(Arc::new(table)), None)?.build()
+        job::plan(NAME, c.cfg.name.clone(), schema(), c, input, call.env, start)
     }
 }
 
-struct TrainPartition {
-    call: Call,
-    input: LogicalPlan,
-    env: EnvRef,
-}
-
-impl std::fmt::Debug for TrainPartition {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "TrainPartition({})", self.call.cfg.name)
-    }
-}
-
-impl PartitionStream for TrainPartition {
-    fn schema(&self) -> &SchemaRef {
-        static S: LazyLock<SchemaRef> = LazyLock::new(schema);
-        &S
-    }
-
-    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
-        let (call, input, env) = (self.call.clone(), self.input.clone(), self.env.clone());
-        job::stream(schema(), async move { start(call, input, env).await })
-    }
-}
 
 async fn start(mut call: Call, input: LogicalPlan, env: EnvRef) -> Result<job::Running<DetRow>> {
     let versions = job::table_versions(&env, &call.tables).await;

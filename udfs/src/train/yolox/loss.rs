@@ -144,8 +144,7 @@ pub fn yolox_loss(levels: &[Level], targets: &[Tensor], use_l1: bool) -> Losses 
 /// The loss from the flattened head output `[B, A, 5 + C]` (logits, box offsets undecoded)
 /// and its grid `[A, 3]`.
 pub fn loss_of(raw: &Tensor, g: &Tensor, targets: &[Tensor], use_l1: bool) -> Losses {
-    let (raw, g) = (raw.shallow_clone(), g.shallow_clone());
-    let decoded = super::head::decode(&raw, &g).narrow(2, 0, 4);
+    let decoded = super::head::decode(raw, g).narrow(2, 0, 4);
     let (bsz, anchors, width) = (raw.size()[0], raw.size()[1], raw.size()[2]);
     let c = width - 5;
     let dev = raw.device();
@@ -159,7 +158,7 @@ pub fn loss_of(raw: &Tensor, g: &Tensor, targets: &[Tensor], use_l1: bool) -> Lo
         if t.size()[0] > 0 {
             let boxes = t.narrow(1, 1, 4).to_kind(Kind::Float);
             let classes = t.select(1, 0).to_kind(Kind::Int64);
-            let a = simota(&boxes, &classes, &decoded.get(b), &raw.get(b).narrow(1, 4, 1), &raw.get(b).narrow(1, 5, c), &g);
+            let a = simota(&boxes, &classes, &decoded.get(b), &raw.get(b).narrow(1, 4, 1), &raw.get(b).narrow(1, 5, c), g);
             let nf = a.fg.size()[0];
             if nf > 0 {
                 num_fg += nf;

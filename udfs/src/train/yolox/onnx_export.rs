@@ -384,11 +384,15 @@ impl Builder {
     }
 }
 
-/// Writes under a temporary name in the same folder, flushes to disk, renames.
+/// Writes under a temporary name in the same folder (made if missing), flushes to disk, renames.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| UdfError::Other(format!("ONNX export: '{}' is not a file path", path.display())))?;
     let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
     let io = |p: &Path, source: std::io::Error| UdfError::Io { path: p.display().to_string(), source };
+    // Like checkpoints, a missing folder is made; one that cannot be made is named.
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| UdfError::Other(format!("ONNX export: cannot make the folder '{}': {e}", dir.display())))?;
+    }
     let written = std::fs::File::create(&tmp).and_then(|mut f| {
         f.write_all(bytes)?;
         f.sync_all()

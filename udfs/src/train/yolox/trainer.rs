@@ -62,6 +62,9 @@ pub struct DetRow {
     pub checkpoint: Option<String>,
 }
 
+/// Steps left out of `images_per_s`.
+const WARMUP_STEPS: usize = 3;
+
 /// `yolox_warm_cos_lr` at iteration `it` (1-based, as YOLOX counts), warm-up from 0.
 pub fn warm_cos_lr(lr: f64, total: usize, warmup: usize, no_aug: usize, it: usize) -> f64 {
     let min_lr = lr * 0.05;
@@ -217,7 +220,7 @@ impl Ema {
 
 /// COCO AP50:95 and AP50 of `model` on the validation images at `size` (letterbox, conf 0.01,
 /// NMS 0.65 as the YOLOX evaluator).
-pub fn evaluate(model: &Yolox, val: &[Sample], size: usize, device: Device) -> (f64, f64) {
+pub fn evaluate(model: &Yolox, val: &[Sample], size: usize, device: Device) -> Result<(f64, f64)> {
     let classes = model.classes() as usize;
     let row = 5 + classes;
     let anchors = crate::models::yolox::anchors(size);
@@ -227,7 +230,7 @@ pub fn evaluate(model: &Yolox, val: &[Sample], size: usize, device: Device) -> (
         let flat: Vec<f32> = inputs.iter().flat_map(|(x, _)| x.iter().copied()).collect();
         let x = Tensor::from_slice(&flat).view([chunk.len() as i64, 3, size as i64, size as i64]).to_device(device);
         let out = model.infer(&x).to_device(Device::Cpu).to_kind(Kind::Float).contiguous();
-        let mut out = Vec::<f32>::try_from(out.flatten(0, -1)).unwrap_or_default();
+        let mut out = Vec::<f32>::try_from(out.flatten(0, -1)).map_err(|e| UdfError::Other(format!("validation: the detector's output cannot be read: {e}")))?;
         for (k, s) in chunk.iter().enumerate() {
             let pred = &mut out[k * anchors * row..(k + 1) * anchors * row];
             let dets = crate::models::yolox::postprocess(pred, anchors, row, size, false, 0.01, 0.65, inputs[k].1);
@@ -238,7 +241,7 @@ pub fn evaluate(model: &Yolox, val: &[Sample], size: usize, device: Device) -> (
         }
     }
     let ap = coco_ap(&images);
-    (ap.ap, ap.ap50)
+    Ok((ap.ap, ap.ap50))
 }
 
 /// Trains; `report` gets each evaluation (false: the consumer is gone), `stop` is polled every
@@ -314,8 +317,12 @@ pub fn train(ds: Arc<DetDataset>, cfg: &DetConfig, report: &mut dyn FnMut(DetRow
                 *s += v;
             }
             steps += 1;
-            seen += bn as usize;
-            train_time += t0.elapsed().as_secs_f64();
+            // The first steps build oneDNN's kernels; like train_classifier and the reference
+            // scripts, images/s counts from the fourth step.
+            if it > WARMUP_STEPS {
+                seen += bn as usize;
+                train_time += t0.elapsed().as_secs_f64();
+            }
             on_step();
         }
         let evaluate_now = (epoch + 1) % cfg.eval_interval.max(1) == 0 || aug_off || epoch + 1 == cfg.epochs;
@@ -323,7 +330,7 @@ pub fn train(ds: Arc<DetDataset>, cfg: &DetConfig, report: &mut dyn FnMut(DetRow
             continue;
         }
         let eval_model = if cfg.ema { &ema_model } else { &model };
-        let (ap, ap50) = evaluate(eval_model, &ds.val, cfg.input_size, cfg.device);
+        let (ap, ap50) = evaluate(eval_model, &ds.val, cfg.input_size, cfg.device)?;
         let checkpoint = if ap > best {
             best = ap;
             Some(crate::train::checkpoint::save(&eval_model.vs, &cfg.checkpoint_dir, &cfg.name, it as i64)?)
