@@ -6,7 +6,8 @@
 #   scripts/bench/detector.sh quality [PRESET] [SIZE] [EPOCHS]     AP / AP50 per epoch on the
 #                                                                held-out fold (nano, 416, 30)
 # Environment: IMAGES (synthetic train images; 400 for throughput, 2000 for quality), THREADS
-# (torch threads on both sides, nproc), BENCH_DIR (keep data between runs), NO_BUILD=1.
+# (torch threads on both sides, nproc), BENCH_DIR (keep data between runs), NO_BUILD=1,
+# CYTOLOGIA_BIN (a copy of the binary, so that a build during a long run does not replace it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 MODE=${1:-throughput}
@@ -16,7 +17,7 @@ scripts/setup --yolox-ref >/dev/null
 PY=.cytologia-env/yoloxref/bin/python
 tmp=${BENCH_DIR:-$(mktemp -d)}
 WH=$tmp/wh
-cy() { target/release/cytologia --warehouse "$WH" "$@"; }
+cy() { "${CYTOLOGIA_BIN:-target/release/cytologia}" --warehouse "$WH" "$@"; }
 prepare() { # images
   if [ ! -f "$tmp/prepared-$1" ]; then
     cy synth --out "$tmp/data" --train "$1" --test 10 >/dev/null
@@ -30,7 +31,7 @@ throughput)
   prepare "$IMAGES"
   # One epoch of the training folds; mosaic off and a fixed size, so the step (not the loader,
   # which the reference does not have) is what is timed: images_per_s counts step time only.
-  r=$(cy run sql/train/05_detector.sql --format csv --set det_preset="$PRESET" --set det_size="$SIZE" --set det_batch="$BATCH" \
+  r=$(cy run sql/train/01_detector.sql --format csv --set det_preset="$PRESET" --set det_size="$SIZE" --set det_batch="$BATCH" \
         --set det_epochs=1 --set det_no_aug=0 --set det_warmup=0 --set det_multiscale=0 --set det_mosaic=false --set det_name=bench 2>/dev/null | tail -n 1)
   ours=$(echo "$r" | awk -F, '{print $(NF-1)}')
   echo "cytologia: YOLOX-$PRESET at $SIZE, batch $BATCH, $THREADS threads: $ours images/s (training step)"
@@ -45,7 +46,7 @@ PYEOF
 quality)
   PRESET=${2:-nano}; SIZE=${3:-416}; EPOCHS=${4:-30}; IMAGES=${IMAGES:-2000}
   prepare "$IMAGES"
-  cy run sql/train/05_detector.sql --set det_preset="$PRESET" --set det_size="$SIZE" --set det_epochs="$EPOCHS" \
+  cy run sql/train/01_detector.sql --set det_preset="$PRESET" --set det_size="$SIZE" --set det_epochs="$EPOCHS" \
     --set det_name=bench_quality --set seed="${SEED:-42}"
   ;;
 *) echo "usage: $0 throughput|quality ..." >&2; exit 2 ;;

@@ -7,7 +7,8 @@
 #                                                           mean over seeds (64 px, 10 epochs, 3 seeds)
 # Environment: IMAGES (synthetic train images; 3000 by default, which gives about 3,100 crops),
 # WORKERS (PyTorch DataLoader workers, 2), THREADS (torch threads on both sides, nproc),
-# BENCH_DIR (keep the data between runs), NO_BUILD=1 (use the binary as built).
+# BENCH_DIR (keep the data between runs), NO_BUILD=1 (use the binary as built), CYTOLOGIA_BIN
+# (a copy of the binary, so that a build during a long run does not replace it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 MODE=${1:-throughput}
@@ -19,10 +20,10 @@ scripts/setup --train-ref >/dev/null
 PY=.cytologia-env/torchref/bin/python
 tmp=${BENCH_DIR:-$(mktemp -d)}
 WH=$tmp/wh
-cy() { target/release/cytologia --warehouse "$WH" "$@"; }
+cy() { "${CYTOLOGIA_BIN:-target/release/cytologia}" --warehouse "$WH" "$@"; }
 if [ ! -f "$tmp/crops.parquet" ]; then
   cy synth --out "$tmp/data" --train "$IMAGES" --test 10 >/dev/null
-  cy run sql/01_ingest.sql sql/02_clean.sql sql/03_folds.sql sql/train/01_train_crops.sql --set data="$tmp/data" >/dev/null
+  cy run sql/01_ingest.sql sql/02_clean.sql sql/03_folds.sql sql/train/03_train_crops.sql --set data="$tmp/data" >/dev/null
   # The crops both sides train on, as the seed dumped them: PNG, margin 16 (seed-spec §7.1).
   cy sql "CREATE OR REPLACE TABLE bench_crops AS SELECT crop(path, x1, y1, x2, y2, 16) AS image, label, fold FROM train_crops ORDER BY box_id" >/dev/null
   cy sql "COPY (SELECT image, label, fold FROM bench_crops) TO '$tmp/crops.parquet' STORED AS PARQUET" >/dev/null
