@@ -18,6 +18,8 @@ pub const FILES: &[(&str, &str)] = &[
     ("catalog/tables/11_predictions.sql", include_str!("../catalog/tables/11_predictions.sql")),
     ("catalog/tables/12_final_predictions.sql", include_str!("../catalog/tables/12_final_predictions.sql")),
     ("catalog/tables/13_submission.sql", include_str!("../catalog/tables/13_submission.sql")),
+    ("catalog/tables/14_oof_boxes.sql", include_str!("../catalog/tables/14_oof_boxes.sql")),
+    ("catalog/tables/15_oof_matched.sql", include_str!("../catalog/tables/15_oof_matched.sql")),
     ("catalog/views/01_label_summary.sql", include_str!("../catalog/views/01_label_summary.sql")),
 ];
 

@@ -1,9 +1,10 @@
--- train 5. one fold of a YOLOX detector (seed-spec §4.1-4.3): every train image with its fold
+-- train 1. one fold of a YOLOX detector (seed-spec §4.1-4.3): every train image with its fold
 -- and its cleaned boxes (one class, 'WBC'); the other folds train, `fold` validates. The best
 -- EMA checkpoint (by COCO AP50:95) is registered in `models` as '<det_name>_fold<fold>' and
 -- detect() serves it. Rows stream as training goes (one per evaluated epoch).
 -- Parameters: det_name (yolox_nano), det_preset (nano), det_size (416), fold (0),
--- det_epochs (30), det_batch (16), det_no_aug (2), det_warmup (1), det_multiscale (3), det_mosaic (true),
+-- det_epochs (30), det_batch (16), det_lr (learning rate per image, 0.00015625 = YOLOX's 0.01/64),
+-- det_no_aug (2), det_warmup (1), det_multiscale (3), det_mosaic (true),
 -- det_init ('random', a .safetensors file such as a converted yolox_s.pth, or a registered
 -- model), device ('auto'), seed (42).
 CREATE OR REPLACE TABLE detector_rows AS
@@ -22,7 +23,7 @@ SELECT model, epoch, step, round(loss, 3) AS loss, round(iou_loss, 3) AS iou_los
        round(seconds, 1) AS seconds, round(images_per_s, 1) AS images_per_s, best
 FROM train_detector((SELECT path AS image, fold, boxes FROM detector_rows),
   name => '${det_name:-yolox_nano}_fold${fold:-0}', preset => '${det_preset:-nano}', input_size => ${det_size:-416},
-  fold => ${fold:-0}, epochs => ${det_epochs:-30}, batch_size => ${det_batch:-16}, no_aug_epochs => ${det_no_aug:-2},
+  fold => ${fold:-0}, epochs => ${det_epochs:-30}, batch_size => ${det_batch:-16}, lr_per_image => ${det_lr:-0.00015625}, no_aug_epochs => ${det_no_aug:-2},
   warmup_epochs => ${det_warmup:-1}, multiscale_range => ${det_multiscale:-3}, mosaic => ${det_mosaic:-true}, init => '${det_init:-random}',
   device => '${device:-auto}', seed => ${seed:-42})
 ORDER BY step;

@@ -1,4 +1,4 @@
--- train 3. one fold of a crop classifier (seed-spec §8): every other fold trains, `fold`
+-- train 5. one fold of a crop classifier (seed-spec §8): every other fold trains, `fold`
 -- validates; the best checkpoint is registered in `models` as '<name>_fold<fold>'. Rows
 -- stream as training goes (two evaluations per epoch). Crops are cut as the seed dumped them
 -- (PNG, margin 16, §7.1); train_classifier() also accepts the image with x1..y2 columns.

@@ -1,4 +1,4 @@
--- train 4. out-of-fold predictions (seed-spec §8.3): each trained classifier (a model with a
+-- train 6. out-of-fold predictions (seed-spec §8.3): each trained classifier (a model with a
 -- fold and safetensors weights) predicts the validation rows of its own fold, without TTA;
 -- logits go to `oof_predictions`, which the analyst views and the ensemble's alpha search
 -- (sql/reports/alpha_search.sql) read.

@@ -227,7 +227,7 @@ fn init_is_idempotent_and_creates_the_shared_tables() {
     let (ok, _, err) = cytologia(&wh, &["init"]);
     assert!(ok, "{err}");
     let tables = csv(&wh, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name");
-    for t in ["boxes", "classes", "detections", "final_predictions", "folds", "images", "label_summary", "labels", "models", "predictions", "submission", "test_boxes", "test_rows", "test_truth"] {
+    for t in ["boxes", "classes", "detections", "final_predictions", "folds", "images", "label_summary", "labels", "models", "oof_boxes", "oof_matched", "predictions", "submission", "test_boxes", "test_rows", "test_truth"] {
         assert!(tables.lines().any(|l| l == t), "{t} missing: {tables}");
     }
     assert_eq!(csv(&wh, "SELECT count(*) AS n, min(id) AS lo, max(id) AS hi FROM classes"), "n,lo,hi\n23,0,22\n");

@@ -23,7 +23,9 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
          and `crop`, the box's crop (box rounded half to even, margin 16, clipped as seed-spec §7.1) \
          as a pixel struct that classify() takes directly. Images without a box give no row. \
          Semantics as detect_boxes(), whose table form this is (it plans detect_boxes + unnest over \
-         the input, so the input streams and inference is batched).",
+         the input, so the input streams and inference is batched). With `oof => true` each \
+         detector sees only the rows of its own fold (the input's `fold` column): the out-of-fold \
+         detections of seed-spec §4.5.",
         "detect(images[, model => NULL, confidence => 0.001, nms_iou => 0.30, ...])",
     )
     .with_argument("images", "A table, view or parenthesised query with a name column and an image column (path, bytes or pixel struct).")
@@ -34,12 +36,13 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
 static SIG: LazyLock<TableFnSignature> = LazyLock::new(|| TableFnSignature {
     input: InputKind::Plan,
     params: vec![
-        Param::optional("model", ParamKind::Str, ScalarValue::Utf8(None), "a registered detector, several comma-separated, or '*' for every detector (e.g. all folds); NULL = the default detector"),
+        Param::optional("model", ParamKind::Str, ScalarValue::Utf8(None), "a registered detector, several comma-separated, or a pattern with '*' ('*': every detector; 'yolox_s_fold*': all folds of one); NULL = the default detector"),
         Param::optional("confidence", ParamKind::Float, ScalarValue::Float64(Some(0.001)), "minimum obj x class score"),
         Param::optional("nms_iou", ParamKind::Float, ScalarValue::Float64(Some(0.30)), "class-agnostic NMS IoU threshold (suppress IoU > it)"),
         Param::optional("batch_size", ParamKind::Int, ScalarValue::Int64(Some(0)), "images per inference call; 0 = automatic (1 on CPU, where a pool of single-threaded sessions runs images side by side; 16 on CUDA)"),
         Param::optional("device", ParamKind::Str, ScalarValue::Utf8(None), "'auto', 'cpu' or 'cuda[:N]'; NULL = the engine's setting"),
         Param::optional("threads", ParamKind::Int, ScalarValue::Int64(Some(0)), "intra-op threads; 0 = one single-threaded session per core"),
+        Param::optional("oof", ParamKind::Bool, ScalarValue::Boolean(Some(false)), "out-of-fold: each detector runs only on the input rows whose `fold` column equals its registered fold (seed-spec §4.5)"),
         Param::optional("name", ParamKind::Str, ScalarValue::Utf8(Some("name".into())), "the image name column"),
         Param::optional("image", ParamKind::Str, ScalarValue::Utf8(Some("path".into())), "the image column (path, bytes or pixel struct)"),
     ],
@@ -81,9 +84,31 @@ impl TableFn for Detect {
                 }
                 v
             }
-            Some(list) => list.split(',').map(|n| registry::pick(&all, NAME, Some(n.trim()), Task::Detector)).collect::<Result<Vec<_>, _>>()?,
+            Some(list) => {
+                let mut v: Vec<registry::ModelInfo> = Vec::new();
+                for n in list.split(',').map(str::trim) {
+                    let found: Vec<_> = if n.contains('*') {
+                        let m: Vec<_> = all.iter().filter(|m| m.task == Task::Detector.as_str() && glob(n, &m.name)).cloned().collect();
+                        if m.is_empty() {
+                            return Err(a.error(format!("no registered detector matches '{n}'")));
+                        }
+                        m
+                    } else {
+                        vec![registry::pick(&all, NAME, Some(n), Task::Detector)?]
+                    };
+                    v.extend(found.into_iter().filter(|f| !v.iter().any(|m| m.name == f.name)).collect::<Vec<_>>());
+                }
+                v
+            }
             None => vec![registry::pick(&all, NAME, None, Task::Detector)?],
         };
+        let oof = a.bool("oof")?;
+        if oof {
+            a.column(input.schema(), "fold")?;
+            if let Some(m) = infos.iter().find(|m| m.fold.is_none()) {
+                return Err(a.error(format!("oof => true: detector '{}' has no fold", m.name)));
+            }
+        }
         let device = a.opt_str("device").map(String::from).unwrap_or_else(|| call.env.config().device.clone());
         let mut plans = Vec::with_capacity(infos.len());
         for info in &infos {
@@ -101,8 +126,12 @@ impl TableFn for Detect {
                 ],
             ));
             let b = || col("__box");
+            let rows = match info.fold.filter(|_| oof) {
+                Some(fold) => LogicalPlanBuilder::from(input.clone()).filter(col("fold").eq(lit(fold)))?.build()?,
+                None => input.clone(),
+            };
             plans.push(
-                LogicalPlanBuilder::from(input.clone())
+                LogicalPlanBuilder::from(rows)
                     .project(vec![cast(col(name_col), DataType::Utf8).alias("name"), call_expr.alias("__box")])?
                     .unnest_column("__box")?
                     .project(vec![
@@ -127,5 +156,41 @@ impl TableFn for Detect {
             builder = builder.union(p)?;
         }
         builder.build()
+    }
+}
+
+/// Whether `name` matches `pattern`, where '*' stands for any run of characters.
+fn glob(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if parts.len() == 1 {
+        return name == pattern;
+    }
+    if !name.starts_with(first) || name.len() < first.len() + last.len() || !name.ends_with(last) {
+        return false;
+    }
+    let mut rest = &name[first.len()..name.len() - last.len()];
+    for p in &parts[1..parts.len() - 1] {
+        match rest.find(p) {
+            Some(i) => rest = &rest[i + p.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+
+    #[test]
+    fn glob_matches_stars_anywhere() {
+        assert!(glob("*", "x"));
+        assert!(glob("yolox_s_fold*", "yolox_s_fold3"));
+        assert!(!glob("yolox_s_fold*", "yolox_nano_fold3"));
+        assert!(glob("*_fold*", "a_fold1"));
+        assert!(glob("a*b*c", "a_b_c") && glob("a*b*c", "abc") && !glob("a*b*c", "acb"));
+        assert!(!glob("ab*ba", "aba"), "the prefix and suffix must not overlap");
+        assert!(glob("exact", "exact") && !glob("exact", "exact1"));
     }
 }
