@@ -1,4 +1,4 @@
-//! The inference scripts end to end (demo data and fixture models) and the model registry's
+//! The demo end to end (synthetic data, trained and fixture models) and the model registry's
 //! file checks.
 use std::process::Command;
 
@@ -36,9 +36,12 @@ fn demo_writes_a_complete_submission_and_a_score_and_keeps_it_on_failure() {
     let score = csv(&wh, "SELECT 0.2 * avg((giou + 1) / 2) + 0.8 * macro_f1(truth, pred) AS s FROM metric_matches");
     let s: f64 = score.lines().nth(1).unwrap().parse().unwrap();
     assert!((0.0..=1.0).contains(&s), "{score}");
-    // The fixture detector finds most cells: mean GIoU term well above chance.
-    let g: f64 = csv(&wh, "SELECT avg((giou + 1) / 2) AS g FROM metric_matches").lines().nth(1).unwrap().parse().unwrap();
-    assert!(g > 0.6, "GIoU term {g}");
+    // The test images were detected by the detector the demo trained (60 images are too few for
+    // it to be good: its quality is measured by scripts/bench/detector.sh, not here), and the
+    // classifier crops of its validation fold came from its out-of-fold boxes.
+    assert_eq!(csv(&wh, "SELECT DISTINCT model FROM detections"), "model\nyolox_nano_demo_fold0\n");
+    let matched: i64 = csv(&wh, "SELECT count(*) AS n FROM oof_matched").lines().nth(1).unwrap().parse().unwrap();
+    assert_eq!(csv(&wh, "SELECT count(*) AS n FROM boxes b JOIN folds f USING (name) WHERE f.fold = 0"), format!("n\n{matched}\n"));
     // Every test row's box is the fitted WBF box or the full-image padding box.
     assert_eq!(csv(&wh, "SELECT count(*) AS n FROM test_boxes WHERE padded AND NOT (x1 = 0 AND y1 = 0 AND x2 = width - 1 AND y2 = height - 1)"), "n\n0\n");
 
