@@ -16,20 +16,22 @@ fn main() {
     for line in text.lines() {
         let Some((key, value)) = line.split_once('=') else { continue };
         match key {
-            // The bf16 autocast shim of the trainer (udfs/src/train/autocast.cpp), against the
+            // The C++ shims (bf16 autocast for the trainer, the CPU block cache), against the
             // same libtorch headers torch-sys builds with.
             "CYTOLOGIA_LIBTORCH" if std::env::var("CARGO_PKG_NAME").as_deref() == Ok("cytologia-udfs") => {
                 println!("cargo:rerun-if-changed=src/train/autocast.cpp");
+                println!("cargo:rerun-if-changed=src/runtime/torch_cpu_cache.cpp");
                 let inc = std::path::Path::new(value).join("include");
                 cc::Build::new()
                     .cpp(true)
                     .file("src/train/autocast.cpp")
+                    .file("src/runtime/torch_cpu_cache.cpp")
                     .include(&inc)
                     .include(inc.join("torch/csrc/api/include"))
                     .flag("-std=c++17")
                     .flag("-D_GLIBCXX_USE_CXX11_ABI=1")
                     .warnings(false)
-                    .compile("cyto_autocast");
+                    .compile("cyto_torch_shims");
             }
             // DT_RPATH (not RUNPATH) so libtorch_cpu.so's own dependencies resolve too.
             "CYTOLOGIA_LIB_DIRS" => {

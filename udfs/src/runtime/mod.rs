@@ -5,6 +5,7 @@ pub mod model_runtime;
 pub mod onnx;
 pub mod onnx_session;
 pub mod torch;
+pub mod torch_cpu_cache;
 pub mod torch_module;
 pub mod torch_net;
 pub mod torch_yolox;

@@ -1,6 +1,10 @@
 //! libtorch through tch. The CPU set links libtorch_cpu only; the GPU set (scripts/setup
 //! --gpu) links libtorch_cuda too, and then CUDA devices are visible here.
+///
+/// Every libtorch path resolves its device through this first, so it also installs the
+/// process's CPU block cache before the first tensor of a job.
 pub fn cuda_devices() -> usize {
+    super::torch_cpu_cache::install();
     if tch::Cuda::is_available() { tch::Cuda::device_count().max(0) as usize } else { 0 }
 }
 

@@ -155,6 +155,8 @@ pub async fn launch<R: Record>(
     tokio::task::spawn_blocking(move || {
         let reporter = Reporter { tx, ready: Mutex::new(Some(ready_tx)) };
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&reporter)));
+        // The job's tensors are gone; the memory its steps kept for reuse goes back too.
+        crate::runtime::torch_cpu_cache::trim();
         let failure = match run {
             Ok(Ok(())) => None,
             Ok(Err(e)) => Some(e.to_string()),

@@ -1,4 +1,4 @@
-//! Batches for the training loop, made on the rayon pool in a thread of their own and queued
+//! Batches for the training loop, made on the loader pool in a thread of their own and queued
 //! a few ahead, so the training step never waits for decoding or augmentation when the CPU
 //! allows. Every sample's randomness comes from (seed, epoch, position), not from the thread
 //! that made it.
@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use super::augment;
 use super::data::{self, Dataset, Target};
+use super::loader_pool;
 use super::rng;
 use crate::models::imagenet;
 
@@ -57,7 +58,7 @@ pub fn spawn(ds: Arc<Dataset>, order: Vec<usize>, batch: usize, augment: bool, s
     let (tx, rx) = sync_channel(3);
     std::thread::spawn(move || {
         for chunk in order.chunks(batch) {
-            let b = make_batch(&ds, Split::Train, chunk, augment, seed, epoch);
+            let b = loader_pool::run(|| make_batch(&ds, Split::Train, chunk, augment, seed, epoch));
             if tx.send(b).is_err() {
                 return; // the trainer stopped (cancelled or failed)
             }

@@ -10,6 +10,7 @@ mod checkpoint;
 mod data;
 mod job;
 mod loader;
+mod loader_pool;
 mod loss;
 mod metrics;
 mod mix;

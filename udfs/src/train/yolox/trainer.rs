@@ -127,7 +127,7 @@ fn spawn_loader(ds: Arc<DetDataset>, cfg: DetConfig, order: Vec<usize>, sizes: V
     let (tx, rx) = sync_channel(3);
     std::thread::spawn(move || {
         for (k, chunk) in order.chunks(cfg.batch_size).enumerate() {
-            let b = make_batch(&ds, chunk, sizes[k], &cfg, mosaic, (cfg.seed, epoch));
+            let b = crate::train::loader_pool::run(|| make_batch(&ds, chunk, sizes[k], &cfg, mosaic, (cfg.seed, epoch)));
             if tx.send(b).is_err() {
                 return;
             }
