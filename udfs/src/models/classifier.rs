@@ -34,7 +34,7 @@ pub struct ClassifyOptions {
 
 pub fn classify(images: &ImageColumn, info: &ModelInfo, o: &ClassifyOptions) -> Result<Vec<Option<Vec<f32>>>> {
     let size = info.input_size.filter(|s| *s > 0).ok_or_else(|| UdfError::Other(format!("model '{}' has no input size", info.name)))? as usize;
-    let rt = model_runtime::open(&info.verified_file()?, &o.device, o.threads)?;
+    let rt = model_runtime::open(&info.verified_file()?, &o.device, o.threads, "fp32")?;
     let rows: Vec<usize> = (0..images.len()).filter(|&i| images.get(i).is_some()).collect();
     let views = if o.tta == Tta::Hflip { 2 } else { 1 };
     let per_batch: Vec<Vec<(usize, Vec<f32>)>> = rows

@@ -42,6 +42,7 @@ static SIG: LazyLock<TableFnSignature> = LazyLock::new(|| TableFnSignature {
         Param::optional("batch_size", ParamKind::Int, ScalarValue::Int64(Some(0)), "images per inference call; 0 = automatic (1 on CPU, where a pool of single-threaded sessions runs images side by side; 16 on CUDA)"),
         Param::optional("device", ParamKind::Str, ScalarValue::Utf8(None), "'auto', 'cpu' or 'cuda[:N]'; NULL = the engine's setting"),
         Param::optional("threads", ParamKind::Int, ScalarValue::Int64(Some(0)), "intra-op threads; 0 = one single-threaded session per core"),
+        Param::optional("precision", ParamKind::Str, ScalarValue::Utf8(Some("fp32".into())), "'fp32', 'bf16' (bfloat16 weights and activations, channels-last: for YOLOX weights run by libtorch, which pays on CPUs with AMX and on GPUs) or 'auto' (bf16 where it pays, else fp32)"),
         Param::optional("oof", ParamKind::Bool, ScalarValue::Boolean(Some(false)), "out-of-fold: each detector runs only on the input rows whose `fold` column equals its registered fold (seed-spec §4.5)"),
         Param::optional("name", ParamKind::Str, ScalarValue::Utf8(Some("name".into())), "the image name column"),
         Param::optional("image", ParamKind::Str, ScalarValue::Utf8(Some("path".into())), "the image column (path, bytes or pixel struct)"),
@@ -109,6 +110,8 @@ impl TableFn for Detect {
                 return Err(a.error(format!("oof => true: detector '{}' has no fold", m.name)));
             }
         }
+        let precision = a.str("precision")?.to_string();
+        crate::train::autocast::Precision::parse(&precision, tch::Device::Cpu).map_err(|e| a.error(e.to_string()))?;
         let device = a.opt_str("device").map(String::from).unwrap_or_else(|| call.env.config().device.clone());
         let mut plans = Vec::with_capacity(infos.len());
         for info in &infos {
@@ -123,6 +126,7 @@ impl TableFn for Detect {
                     lit(a.i64("batch_size")?),
                     lit(device.clone()),
                     lit(a.i64("threads")?),
+                    lit(precision.clone()),
                 ],
             ));
             let b = || col("__box");

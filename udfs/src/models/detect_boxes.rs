@@ -15,7 +15,7 @@ use crate::env::EnvRef;
 use crate::image::value::{pixels_array, pixels_type, ImageColumn};
 
 pub const NAME: &str = "detect_boxes";
-pub const PARAMS: &[&str] = &["image", "model", "confidence", "nms_iou", "batch_size", "device", "threads"];
+pub const PARAMS: &[&str] = &["image", "model", "confidence", "nms_iou", "batch_size", "device", "threads", "precision"];
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
@@ -28,7 +28,7 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
          obj x max class prob >= confidence, class-agnostic NMS (suppress IoU > nms_iou), boxes \
          divided by the ratio, no clipping. Works with exports that decode the grid in the graph \
          and with those that do not. `detect()` is the table form.",
-        "detect_boxes(image[, model[, confidence[, nms_iou[, batch_size[, device[, threads]]]]]])",
+        "detect_boxes(image[, model[, confidence[, nms_iou[, batch_size[, device[, threads[, precision]]]]]]])",
     )
     .with_argument("image", "Encoded bytes, a pixel struct or a file path.")
     .with_argument("model", "A registered detector's name; NULL = the default detector.")
@@ -37,6 +37,10 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     .with_argument("batch_size", "Images per inference call; 0 = automatic (1 on CPU, 16 on CUDA). Default: 0.")
     .with_argument("device", "'auto', 'cpu' or 'cuda[:N]'. Default: 'auto'.")
     .with_argument("threads", "Intra-op threads; 0 = one single-threaded session per core. Default: 0.")
+    .with_argument(
+        "precision",
+        "'fp32', 'bf16' (the whole network in bfloat16, channels-last; YOLOX safetensors weights on libtorch only, an error for others) or 'auto' (bf16 on CUDA and on CPUs with AMX, else fp32). Default: 'fp32'.",
+    )
     .with_sql_example("SELECT name, unnest(detect_boxes(path, 'yolox_fold0')) AS box FROM images WHERE src = 'test';")
     .build()
 });
@@ -66,7 +70,7 @@ pub struct DetectBoxes {
 
 impl DetectBoxes {
     pub fn new(env: Option<EnvRef>) -> Self {
-        let signature = Signature::one_of((1..=7).map(datafusion::logical_expr::TypeSignature::Any).collect(), Volatility::Volatile);
+        let signature = Signature::one_of((1..=8).map(datafusion::logical_expr::TypeSignature::Any).collect(), Volatility::Volatile);
         DetectBoxes { signature, env }
     }
 }
@@ -117,6 +121,7 @@ impl AsyncScalarUDFImpl for DetectBoxes {
             batch_size: a.usize(4, 0, 0)?,
             device: a.str(5)?.unwrap_or_else(|| env.config().device.clone()),
             threads: a.usize(6, 0, 0)?,
+            precision: a.str(7)?.unwrap_or_else(|| "fp32".into()),
         };
         let all = registry::load_all(env.as_ref()).await?;
         let info = registry::pick(&all, NAME, model.as_deref(), Task::Detector)?;

@@ -18,6 +18,8 @@ pub struct DetectOptions {
     pub batch_size: usize,
     pub device: String,
     pub threads: usize,
+    /// 'fp32', 'bf16' or 'auto' (`model_runtime::open`).
+    pub precision: String,
 }
 
 pub struct BoxOut {
@@ -36,7 +38,7 @@ pub const CROP_MARGIN: i64 = 16;
 
 pub fn detect(images: &ImageColumn, info: &ModelInfo, o: &DetectOptions) -> Result<Vec<Option<ImageBoxes>>> {
     let size = info.input_size.filter(|s| *s > 0).ok_or_else(|| UdfError::Other(format!("model '{}' has no input size", info.name)))? as usize;
-    let rt = model_runtime::open(&info.verified_file()?, &o.device, o.threads)?;
+    let rt = model_runtime::open(&info.verified_file()?, &o.device, o.threads, &o.precision)?;
     let decoded = info.decoded.unwrap_or(false);
     let rows: Vec<usize> = (0..images.len()).filter(|&i| images.get(i).is_some()).collect();
     // 0 = automatic: on CPU, single images keep every session of the pool busy and overlap

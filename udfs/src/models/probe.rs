@@ -27,7 +27,7 @@ pub fn probe(path: &str, format: Format, task: Task, size: Option<i64>, preset: 
         file.input_size = size.ok_or_else(|| UdfError::Other("safetensors weights need input_size".into()))?.max(0) as usize;
         file.outputs = outputs;
     }
-    let rt = model_runtime::open(&file, "cpu", 1)?;
+    let rt = model_runtime::open(&file, "cpu", 1, "fp32")?;
     let declared = rt.input_shape().filter(|s| s.len() == 4 && s[2] > 0 && s[2] == s[3]).map(|s| s[2] as usize);
     let size = match (size, declared) {
         (Some(s), Some(d)) if s as usize != d => {

@@ -1,11 +1,12 @@
 //! One runtime trait over ONNX Runtime and libtorch. A session is opened once per
-//! (weights hash, device, threads) and shared by every partition of every query that needs it,
+//! (weights hash, device, threads, precision) and shared by every partition of every query that needs it,
 //! so a query never loads the same weights twice.
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::device::Device;
 use crate::error::{Result, UdfError};
+use crate::train::autocast::Precision;
 
 /// A batch of NCHW float32 input and the model's first output.
 pub struct Tensor {
@@ -97,6 +98,7 @@ struct SessionKey {
     file: ModelFile,
     device: String,
     threads: usize,
+    precision: Precision,
 }
 
 type Cache = Mutex<HashMap<SessionKey, Arc<dyn ModelRuntime>>>;
@@ -106,13 +108,27 @@ static CACHE: std::sync::LazyLock<Cache> = std::sync::LazyLock::new(|| Mutex::ne
 const MAX_CACHED: usize = 8;
 
 /// Opens (or reuses) a session for a model file on the requested device.
-/// `threads` = 0 lets the runtime pick (every core).
-pub fn open(file: &ModelFile, device: &str, threads: usize) -> Result<Arc<dyn ModelRuntime>> {
+/// `threads` = 0 lets the runtime pick (every core). `precision` is 'fp32', 'bf16' or 'auto'
+/// (bf16 where it pays: CUDA, or a CPU with AMX); bf16 is served for YOLOX weights run by
+/// libtorch, and asking it of any other model is an error naming the file.
+pub fn open(file: &ModelFile, device: &str, threads: usize, precision: &str) -> Result<Arc<dyn ModelRuntime>> {
     let resolved = match file.format {
         Format::Onnx => super::device::resolve(device, "onnxruntime", super::onnx_session::cuda_devices())?,
         Format::TorchScript | Format::Safetensors => super::device::resolve(device, "libtorch", super::torch::cuda_devices())?,
     };
-    let key = SessionKey { file: file.clone(), device: resolved.to_string(), threads };
+    let yolox = file.format == Format::Safetensors && file.architecture.as_deref().is_some_and(super::torch_yolox::serves);
+    let precision = match Precision::parse(precision, resolved.tch())? {
+        Precision::Bf16 if !yolox && precision.eq_ignore_ascii_case("auto") => Precision::Fp32,
+        Precision::Bf16 if !yolox => {
+            return Err(UdfError::Other(format!(
+                "{}: precision 'bf16' is served for YOLOX safetensors weights run by libtorch; this is a {} model (use precision => 'fp32')",
+                file.path,
+                file.architecture.as_deref().unwrap_or(file.format.as_str())
+            )))
+        }
+        p => p,
+    };
+    let key = SessionKey { file: file.clone(), device: resolved.to_string(), threads, precision };
     let path = file.path.as_str();
     if let Some(rt) = CACHE.lock().map_err(|_| UdfError::Other("session cache poisoned".into()))?.get(&key) {
         return Ok(rt.clone());
@@ -125,7 +141,7 @@ pub fn open(file: &ModelFile, device: &str, threads: usize) -> Result<Arc<dyn Mo
                 if threads > 0 {
                     tch::set_num_threads(threads as i32);
                 }
-                Arc::new(super::torch_yolox::TorchYolox::open(file, a, resolved)?)
+                Arc::new(super::torch_yolox::TorchYolox::open(file, a, resolved, precision)?)
             }
             _ => Arc::new(super::torch_net::TorchNet::open(file, resolved, threads)?),
         },

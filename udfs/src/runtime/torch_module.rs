@@ -57,7 +57,7 @@ mod tests {
         module.save(&path).unwrap();
         let path = path.to_str().unwrap();
         let sha = crate::models::registry::file_sha256(path).unwrap();
-        let rt = model_runtime::open(&model_runtime::ModelFile::graph(path, &sha, Format::TorchScript), "cpu", 1).unwrap();
+        let rt = model_runtime::open(&model_runtime::ModelFile::graph(path, &sha, Format::TorchScript), "cpu", 1, "fp32").unwrap();
         // Image 0: channels 1, 2, 3; image 1: channels 0, 0, 2.
         let mut data = Vec::new();
         for v in [1f32, 2., 3., 0., 0., 2.] {
@@ -67,7 +67,7 @@ mod tests {
         assert_eq!(out.shape, vec![2, 2]);
         assert_eq!(out.data, vec![14.5, 2.5, 6.5, 2.5]);
         assert_eq!(rt.device(), Device::Cpu);
-        let cuda = model_runtime::open(&model_runtime::ModelFile::graph(path, &sha, Format::TorchScript), "cuda", 1).err().map(|e| e.to_string()).unwrap_or_default();
+        let cuda = model_runtime::open(&model_runtime::ModelFile::graph(path, &sha, Format::TorchScript), "cuda", 1, "fp32").err().map(|e| e.to_string()).unwrap_or_default();
         assert!(cuda.contains("CUDA is not available"), "{cuda}");
         std::fs::remove_dir_all(&dir).ok();
     }

@@ -9,7 +9,7 @@ unsafe extern "C" {
     fn cyto_autocast_exit(cuda: i32);
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Precision {
     Fp32,
     Bf16,

@@ -137,9 +137,11 @@ pub fn prepare(b: &RecordBatch, size: usize, classes: usize, fold: i64, progress
         })
         .collect::<Result<_>>()?;
     let mut ds = Dataset { train: Vec::new(), val: Vec::new(), size, classes, multilabel };
-    for (r, (picture, target)) in pictures.into_iter().zip(targets).enumerate() {
+    // Errors above name rows as they arrived; the dataset takes them in canonical order.
+    let mut samples: Vec<Option<Sample>> = pictures.into_iter().zip(targets).map(|(picture, target)| Some(Sample { picture, target })).collect();
+    for r in super::canonical_order::canonical_order(b)? {
         let f = folds[r].ok_or_else(|| UdfError::arg(FN, format!("row {r}: 'fold' is NULL")))?;
-        let s = Sample { picture, target };
+        let s = samples[r].take().ok_or_else(|| UdfError::Other(format!("{FN}(): row {r} ordered twice")))?;
         if f == fold { ds.val.push(s) } else { ds.train.push(s) }
     }
     if ds.train.is_empty() {

@@ -3,10 +3,11 @@
 //! `loader` the input pipeline, `trainer` the loop; each SQL function has its own file.
 pub mod augment;
 pub mod autocast;
+pub(crate) mod canonical_order;
 pub mod nets;
 pub mod yolox;
 
-mod checkpoint;
+pub(crate) mod checkpoint;
 mod data;
 mod job;
 mod loader;

@@ -16,6 +16,8 @@ pub mod trainer;
 
 #[cfg(test)]
 mod goldens;
+#[cfg(test)]
+pub(crate) mod test_model;
 
 use tch::nn;
 use tch::Tensor;

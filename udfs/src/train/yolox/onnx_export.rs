@@ -412,58 +412,7 @@ mod tests {
     use super::*;
     use crate::models::yolox::postprocess;
     use crate::runtime::model_runtime::{self, Format, ModelFile};
-    use crate::train::yolox::Preset;
-
-    /// libtorch's generator is global: tests seed and draw under this lock, so each draws the
-    /// same values whatever runs beside it.
-    static RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-    /// A random-weight YOLOX whose BatchNorms hold non-trivial affine terms and statistics.
-    /// With PyTorch's default init and untouched statistics the signal fades through the depth
-    /// and the output is the predictors' biases whatever the input, which would hide a wrong
-    /// graph; with made-up statistics it explodes. So the statistics come from the batch
-    /// `calib` (one train-mode pass from zeroed running stats leaves `momentum x batch
-    /// statistic`), each variance raised by 0.3 x its layer's mean variance, then jittered per
-    /// channel, and the tests run the model on the images of that batch. Measured with YOLOX
-    /// itself (nano, tiny; 64 and 96 px): exact batch statistics blow up in eval mode (the few
-    /// samples of the 2x2 stride-32 maps make the deep layers ill-conditioned: box offsets
-    /// in the thousands), a floor of 0.5 or more fades the signal again, 0.3 keeps box offsets
-    /// of order 0.1-2 that still move with the input.
-    fn random_model(preset: &str, classes: i64, calib: &Tensor, seed: i64) -> Yolox {
-        use super::super::blocks::BN_MOMENTUM;
-        let _rng = RNG.lock().unwrap_or_else(|e| e.into_inner());
-        tch::manual_seed(seed);
-        let m = Yolox::new(Preset::parse(preset).unwrap(), classes, tch::Device::Cpu).unwrap();
-        let vars = m.vs.variables();
-        let bn = |suffix: &'static str| vars.iter().filter(move |(n, _)| n.ends_with(suffix)).map(|(n, t)| (n.clone(), t.shallow_clone()));
-        tch::no_grad(|| {
-            for (_, mut t) in bn(".bn.weight") {
-                let _ = t.uniform_(0.6, 1.4);
-            }
-            for (_, mut t) in bn(".bn.bias") {
-                let _ = t.uniform_(-0.2, 0.2);
-            }
-            for (_, mut t) in bn(".bn.running_mean").chain(bn(".bn.running_var")) {
-                let _ = t.zero_();
-            }
-            let _ = m.levels(calib, true);
-            for (name, mut var) in bn(".bn.running_var") {
-                let mut mean = vars[&name.replace(".running_var", ".running_mean")].shallow_clone();
-                let v = &var / BN_MOMENTUM;
-                let v = &v + v.mean(Kind::Float) * 0.3;
-                let jitter_mean = (mean.rand_like() - 0.5) * 0.1 * v.sqrt();
-                mean.copy_(&(&mean / BN_MOMENTUM + jitter_mean));
-                var.copy_(&(&v * (v.rand_like() * 0.2 + 0.9)));
-            }
-        });
-        m
-    }
-
-    fn input(batch: i64, size: i64, seed: i64) -> Tensor {
-        let _rng = RNG.lock().unwrap_or_else(|e| e.into_inner());
-        tch::manual_seed(seed);
-        Tensor::rand([batch, 3, size, size], (Kind::Float, tch::Device::Cpu)) * 255.0
-    }
+    use crate::train::yolox::test_model::{input, random_model};
 
     fn export(m: &Yolox, size: i64, dir: &Path, name: &str) -> String {
         std::fs::create_dir_all(dir).unwrap();
@@ -474,7 +423,7 @@ mod tests {
 
     fn open(path: &str) -> std::sync::Arc<dyn model_runtime::ModelRuntime> {
         let sha = crate::models::registry::file_sha256(path).unwrap();
-        model_runtime::open(&ModelFile::graph(path, &sha, Format::Onnx), "cpu", 1).unwrap()
+        model_runtime::open(&ModelFile::graph(path, &sha, Format::Onnx), "cpu", 1, "fp32").unwrap()
     }
 
     fn flat(t: &Tensor) -> Vec<f32> {
@@ -530,14 +479,24 @@ mod tests {
         let dist = |p: &crate::models::yolox::Detection, q: &crate::models::yolox::Detection| {
             corners(p).iter().zip(corners(q)).map(|(u, v)| (u - v).abs()).fold(0f32, f32::max)
         };
-        let mut worst = 0f32;
+        // Width and height are exp(offset) * stride, so an offset that differs by e moves a
+        // corner by about e/2 of the box's size: random weights make boxes thousands of pixels
+        // wide, where float rounding alone (which kernels the CPU picks) moves corners by
+        // hundredths of a pixel. The bound is 1e-3 px plus 1e-4 of the box's larger side.
+        let (mut worst, mut worst_rel) = (0f32, 0f32);
         for p in &a {
             let q = b.iter().min_by(|x, y| dist(p, *x).total_cmp(&dist(p, *y))).unwrap();
-            worst = worst.max(dist(p, q));
+            let d = dist(p, q);
+            let side = (p.x2 - p.x1).max(p.y2 - p.y1).max(0.0);
+            worst = worst.max(d);
+            worst_rel = worst_rel.max((d - 1e-3).max(0.0) / side.max(1.0));
+            assert!(d <= 1e-3 + 1e-4 * side, "yolox_{preset} at {size}: a {side} px box differs by {d} px");
             assert!((p.score - q.score).abs() <= 1e-4, "scores {} vs {}", p.score, q.score);
         }
-        eprintln!("yolox_{preset} {classes} classes at {size}: {} boxes after NMS, max corner difference {worst:e} px", a.len());
-        assert!(worst <= 1e-3, "yolox_{preset} at {size}: boxes differ by {worst} px");
+        eprintln!(
+            "yolox_{preset} {classes} classes at {size}: {} boxes after NMS, max corner difference {worst:e} px ({worst_rel:e} of the box beyond 1e-3 px)",
+            a.len()
+        );
     }
 
     fn scratch(tag: &str) -> std::path::PathBuf {
