@@ -121,7 +121,7 @@ pub fn open(file: &ModelFile, device: &str, threads: usize, precision: &str) -> 
         Precision::Bf16 if !yolox && precision.eq_ignore_ascii_case("auto") => Precision::Fp32,
         Precision::Bf16 if !yolox => {
             return Err(UdfError::Other(format!(
-                "{}: precision 'bf16' is served for YOLOX safetensors weights run by libtorch; this is a {} model (use precision => 'fp32')",
+                "{}: precision 'bf16' is served for YOLOX safetensors weights run by libtorch, not for '{}' models (use precision => 'fp32')",
                 file.path,
                 file.architecture.as_deref().unwrap_or(file.format.as_str())
             )))
