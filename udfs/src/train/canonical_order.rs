@@ -18,7 +18,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// Row indices of `b` in canonical order. Equal rows (interchangeable) keep their arrival
 /// order; two different rows could only tie on a 64-bit hash collision.
-pub fn canonical_order(b: &RecordBatch) -> Result<Vec<usize>> {
+fn canonical_order(b: &RecordBatch) -> Result<Vec<usize>> {
     let err = |e: datafusion::arrow::error::ArrowError| UdfError::Other(format!("cannot order the training rows: {e}"));
     let fields = b.schema().fields().iter().map(|f| SortField::new(f.data_type().clone())).collect();
     let converter = RowConverter::new(fields).map_err(err)?;
@@ -35,13 +35,23 @@ pub fn canonical_order(b: &RecordBatch) -> Result<Vec<usize>> {
     Ok(order)
 }
 
+/// `items` (one per row of `b`, in arrival order) in canonical order, each with its row.
+pub fn in_canonical_order<T>(b: &RecordBatch, items: Vec<T>) -> Result<Vec<(usize, T)>> {
+    if items.len() != b.num_rows() {
+        return Err(UdfError::Other(format!("{} items for {} rows", items.len(), b.num_rows())));
+    }
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    // canonical_order is a permutation: every slot is taken exactly once.
+    Ok(canonical_order(b)?.into_iter().filter_map(|r| slots[r].take().map(|t| (r, t))).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
 
     use datafusion::arrow::array::{ArrayRef, BinaryArray, Int64Array, RecordBatch};
 
-    use super::{canonical_order, CHUNK};
+    use super::{canonical_order, in_canonical_order, CHUNK};
 
     fn batch(rows: &[(Vec<u8>, i64)]) -> RecordBatch {
         let image: ArrayRef = Arc::new(BinaryArray::from(rows.iter().map(|r| r.0.as_slice()).collect::<Vec<_>>()));
@@ -64,5 +74,12 @@ mod tests {
         assert_eq!(sequence(&reversed), want);
         assert_eq!(sequence(&interleaved), want);
         assert_eq!(canonical_order(&batch(&[])).unwrap(), Vec::<usize>::new());
+        // Items follow their rows; a list that does not match the rows is an error.
+        let b = batch(&rows);
+        let items: Vec<usize> = (0..rows.len()).map(|r| r * 10).collect();
+        let ordered = in_canonical_order(&b, items).unwrap();
+        assert_eq!(ordered.iter().map(|(r, _)| *r).collect::<Vec<_>>(), canonical_order(&b).unwrap());
+        assert!(ordered.iter().all(|(r, t)| *t == r * 10));
+        assert!(in_canonical_order(&b, vec![0; 3]).is_err());
     }
 }

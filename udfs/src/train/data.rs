@@ -138,10 +138,9 @@ pub fn prepare(b: &RecordBatch, size: usize, classes: usize, fold: i64, progress
         .collect::<Result<_>>()?;
     let mut ds = Dataset { train: Vec::new(), val: Vec::new(), size, classes, multilabel };
     // Errors above name rows as they arrived; the dataset takes them in canonical order.
-    let mut samples: Vec<Option<Sample>> = pictures.into_iter().zip(targets).map(|(picture, target)| Some(Sample { picture, target })).collect();
-    for r in super::canonical_order::canonical_order(b)? {
+    let samples: Vec<Sample> = pictures.into_iter().zip(targets).map(|(picture, target)| Sample { picture, target }).collect();
+    for (r, s) in super::canonical_order::in_canonical_order(b, samples)? {
         let f = folds[r].ok_or_else(|| UdfError::arg(FN, format!("row {r}: 'fold' is NULL")))?;
-        let s = samples[r].take().ok_or_else(|| UdfError::Other(format!("{FN}(): row {r} ordered twice")))?;
         if f == fold { ds.val.push(s) } else { ds.train.push(s) }
     }
     if ds.train.is_empty() {

@@ -75,10 +75,8 @@ pub fn prepare(b: &RecordBatch, classes: usize, fold: i64, progress: &(dyn Fn(u6
         .collect::<Result<_>>()?;
     let mut ds = DetDataset { train: Vec::new(), val: Vec::new(), classes };
     // Errors above name rows as they arrived; the dataset takes them in canonical order.
-    let mut samples: Vec<Option<Sample>> = samples.into_iter().map(Some).collect();
-    for r in crate::train::canonical_order::canonical_order(b)? {
+    for (r, s) in crate::train::canonical_order::in_canonical_order(b, samples)? {
         let f = folds[r].ok_or_else(|| UdfError::arg(FN, format!("row {r}: 'fold' is NULL")))?;
-        let s = samples[r].take().ok_or_else(|| UdfError::Other(format!("{FN}(): row {r} ordered twice")))?;
         if f == fold { ds.val.push(s) } else { ds.train.push(s) }
     }
     if ds.train.iter().all(|s| s.labels.is_empty()) {
