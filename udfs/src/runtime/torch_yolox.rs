@@ -84,21 +84,18 @@ mod tests {
         rt.run(&Tensor { shape, data }).unwrap().data
     }
 
-    /// bf16 really runs in bf16 (its output is not fp32's bit for bit) and stays close to fp32:
-    /// box offsets within 5% of their spread in RMS (at most half of it anywhere), scores
-    /// within 0.02. Measured on this model: RMS 3% of the spread, and rounding only the weights
-    /// to bf16 (computing in fp32) already costs two thirds of that, so the rest of the path
-    /// adds little; autocast (bf16 convolutions, fp32 elsewhere) gives the same output.
-    #[test]
-    fn bf16_serving_stays_close_to_fp32() {
-        let images = input(2, 96, 31);
-        let m = random_model("nano", 3, &images, 32);
-        let dir = std::env::temp_dir().join(format!("cyto-bf16-{}", std::process::id()));
+    /// Box offsets' RMS and largest difference, their spread, the largest score difference.
+    fn measure(input_seed: i64, model_seed: i64) -> (f64, f64, f64, f32) {
+        let images = input(2, 96, input_seed);
+        let m = random_model("nano", 3, &images, model_seed);
+        let dir = std::env::temp_dir().join(format!("cyto-bf16-{}-{model_seed}", std::process::id()));
         let path = crate::train::checkpoint::save(&m.vs, &dir, "nano", 0).unwrap();
         let (fp32, bf16) = (served(&path, "fp32"), served(&path, "bf16"));
         let x = images.narrow(0, 0, 1);
         let (a, b) = (run(fp32.as_ref(), &x), run(bf16.as_ref(), &x));
+        std::fs::remove_dir_all(&dir).ok();
         assert_eq!(a.len(), b.len());
+        assert!(b.iter().all(|v| v.is_finite()), "bf16 output has non-finite values");
         let row = 8;
         let offsets = |v: &[f32]| v.iter().enumerate().filter(|(i, _)| i % row < 4).map(|(_, v)| *v as f64).collect::<Vec<_>>();
         let (oa, ob) = (offsets(&a), offsets(&b));
@@ -108,13 +105,25 @@ mod tests {
         let rms = (oa.iter().zip(&ob).map(|(p, q)| (p - q).powi(2)).sum::<f64>() / n).sqrt();
         let worst = oa.iter().zip(&ob).map(|(p, q)| (p - q).abs()).fold(0f64, f64::max);
         let scores = a.iter().zip(&b).enumerate().filter(|(i, _)| i % row >= 4).map(|(_, (p, q))| (p - q).abs()).fold(0f32, f32::max);
+        (rms, worst, spread, scores)
+    }
+
+    /// bf16 really runs in bf16 (its output is not fp32's bit for bit) and stays close to fp32.
+    /// The random models vary from run to run (other tests draw from libtorch's global generator
+    /// while this one builds its model), and bf16's error relative to their spread varies with
+    /// them: over 16 seeds here RMS 0.8-4.1% of the spread, largest 3-32%, scores up to 0.015;
+    /// CI drew a model at 6.2% and 41%. The bounds are RMS 15% and largest 100% of the spread,
+    /// scores 0.05: a wrong layout or kind gives errors of the order of the spread in RMS.
+    /// A probe on one model found that rounding only the weights to bf16 (computing in fp32)
+    /// costs two thirds of the bf16 error, and that autocast gives the full-bf16 output.
+    #[test]
+    fn bf16_serving_stays_close_to_fp32() {
+        let (rms, worst, spread, scores) = measure(31, 32);
         eprintln!("bf16 vs fp32: box offsets RMS {rms:e}, max {worst:e} (spread {spread:.3}); scores max {scores:e}");
-        assert!(b.iter().all(|v| v.is_finite()), "bf16 output has non-finite values");
         assert!(worst > 0.0 || scores > 0.0, "bf16 output equals fp32 bit for bit: bf16 did not run");
         assert!(spread > 0.05, "the random model's box offsets hardly vary (spread {spread})");
-        assert!(rms <= 0.05 * spread && worst <= 0.5 * spread, "bf16 box offsets differ by RMS {rms}, max {worst} (spread {spread})");
-        assert!(scores <= 0.02, "bf16 scores differ by {scores}");
-        std::fs::remove_dir_all(&dir).ok();
+        assert!(rms <= 0.15 * spread && worst <= spread, "bf16 box offsets differ by RMS {rms}, max {worst} (spread {spread})");
+        assert!(scores <= 0.05, "bf16 scores differ by {scores}");
     }
 
     #[test]
@@ -129,4 +138,5 @@ mod tests {
         assert!(e.contains("'fp8'"), "{e}");
     }
 }
+
 
