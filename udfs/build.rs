@@ -16,16 +16,18 @@ fn main() {
     for line in text.lines() {
         let Some((key, value)) = line.split_once('=') else { continue };
         match key {
-            // The C++ shims (bf16 autocast for the trainer, the CPU block cache), against the
+            // The C++ shims (bf16 autocast and fused AdamW for the trainer, the CPU block cache), against the
             // same libtorch headers torch-sys builds with.
             "CYTOLOGIA_LIBTORCH" if std::env::var("CARGO_PKG_NAME").as_deref() == Ok("cytologia-udfs") => {
                 println!("cargo:rerun-if-changed=src/train/autocast.cpp");
                 println!("cargo:rerun-if-changed=src/runtime/torch_cpu_cache.cpp");
+                println!("cargo:rerun-if-changed=src/train/adamw.cpp");
                 let inc = std::path::Path::new(value).join("include");
                 cc::Build::new()
                     .cpp(true)
                     .file("src/train/autocast.cpp")
                     .file("src/runtime/torch_cpu_cache.cpp")
+                    .file("src/train/adamw.cpp")
                     .include(&inc)
                     .include(inc.join("torch/csrc/api/include"))
                     .flag("-std=c++17")

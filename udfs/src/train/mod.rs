@@ -8,6 +8,7 @@ pub mod nets;
 pub mod yolox;
 
 pub(crate) mod checkpoint;
+mod adamw;
 mod data;
 mod job;
 mod loader;

@@ -6,9 +6,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor};
 
+use super::adamw::AdamW;
 use super::checkpoint;
 use super::data::{Dataset, Target};
 use super::loader::{self, Split};
@@ -96,10 +96,7 @@ pub fn train(
     stop: &dyn Fn() -> bool,
     on_step: &dyn Fn(),
 ) -> Result<()> {
-    let mut opt = tch::nn::AdamW::default()
-        .wd(cfg.weight_decay)
-        .build(&net.vs, cfg.lr)
-        .map_err(|e| UdfError::Other(format!("optimizer: {e}")))?;
+    let mut opt = AdamW::new(&net.vs, cfg.weight_decay);
     let n = ds.train.len();
     let mut steps = n.div_ceil(cfg.batch_size);
     // BatchNorm cannot train on a last batch of one image; drop it (drop_last for that case).
@@ -114,7 +111,6 @@ pub fn train(
     let size = ds.size as i64;
     for epoch in 0..cfg.epochs {
         let lr = cosine_lr(cfg.lr, epoch, cfg.epochs);
-        opt.set_lr(lr);
         let mut order = rng::permutation(&mut rng::derive(cfg.seed, 0, epoch as u64), n);
         order.truncate(epoch_rows);
         let rx = loader::spawn(ds.clone(), order, cfg.batch_size, cfg.augment, cfg.seed, epoch as u64);
@@ -141,7 +137,9 @@ pub fn train(
                 None => cfg.loss.compute(&logits, &y),
                 Some((yb, lam)) => cfg.loss.compute(&logits, &y) * *lam + cfg.loss.compute(&logits, yb) * (1.0 - lam),
             };
-            opt.backward_step(&loss);
+            opt.zero_grad();
+            loss.backward();
+            opt.step(lr)?;
             let l = loss.double_value(&[]);
             if !l.is_finite() {
                 return Err(UdfError::Other(format!("training diverged at step {} (loss {l}); try a lower lr", step + 1)));
@@ -220,5 +218,50 @@ mod tests {
         assert_eq!(eval_points(10, 2), vec![5, 10]);
         assert_eq!(eval_points(1, 2), vec![1]);
         assert_eq!(eval_points(7, 2), vec![3, 7]);
+    }
+}
+
+/// Where a classifier training step's time goes (run by hand: `cargo test --release
+/// --workspace --lib classifier_step_profile -- --ignored --nocapture`);
+/// scripts/bench/step_profile.py times the same phases in PyTorch.
+#[cfg(test)]
+mod profile {
+    use super::*;
+
+    #[test]
+    #[ignore]
+    fn classifier_step_profile() {
+        tch::set_num_threads(std::thread::available_parallelism().map(|n| n.get() as i32).unwrap_or(2));
+        crate::runtime::torch_cpu_cache::install();
+        let net = nets::build("resnet18", 23, 224, Device::Cpu).unwrap();
+        let mut opt = AdamW::new(&net.vs, 0.01);
+        let mut theirs = {
+            use tch::nn::OptimizerConfig;
+            tch::nn::AdamW::default().wd(0.01).build(&net.vs, 2e-4).unwrap()
+        };
+        let x = Tensor::randn([32, 3, 224, 224], (Kind::Float, Device::Cpu));
+        let y = Tensor::randint(23, [32], (Kind::Int64, Device::Cpu)).one_hot(23).to_kind(Kind::Float);
+        for round in 0..6 {
+            let t0 = Instant::now();
+            let logits = net.model.forward_t(&x, true);
+            let t1 = Instant::now();
+            let loss = Loss::Ce.compute(&logits, &y);
+            opt.zero_grad();
+            loss.backward();
+            let t2 = Instant::now();
+            opt.step(2e-4).unwrap();
+            let t3 = Instant::now();
+            theirs.step();
+            let t4 = Instant::now();
+            let s = |a: Instant, b: Instant| (b - a).as_secs_f64();
+            eprintln!(
+                "round {round}: forward {:.3} backward {:.3} fused adamw {:.3} (libtorch's {:.3}) total {:.3}",
+                s(t0, t1),
+                s(t1, t2),
+                s(t2, t3),
+                s(t3, t4),
+                s(t0, t3)
+            );
+        }
     }
 }

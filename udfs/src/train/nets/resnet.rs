@@ -56,20 +56,24 @@ impl Block {
         (Block { convs, downsample }, cout)
     }
 
+    // In place, as timm's blocks (`ReLU(inplace=True)`, `x += shortcut`): batch norm's and
+    // addition's backward do not need their outputs, and a training step then writes two
+    // fewer activation-sized tensors per block.
     fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
         let mut y = x.shallow_clone();
         let last = self.convs.len() - 1;
         for (i, c) in self.convs.iter().enumerate() {
             y = c.forward_t(&y, train);
             if i < last {
-                y = y.relu();
+                let _ = y.relu_();
             }
         }
-        let shortcut = match &self.downsample {
-            Some(d) => d.forward_t(x, train),
-            None => x.shallow_clone(),
-        };
-        (y + shortcut).relu()
+        match &self.downsample {
+            Some(d) => y += d.forward_t(x, train),
+            None => y += x,
+        }
+        let _ = y.relu_();
+        y
     }
 }
 
@@ -101,7 +105,9 @@ impl ResNet {
 
 impl ModuleT for ResNet {
     fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
-        let mut y = self.stem.forward_t(x, train).relu().max_pool2d([3, 3], [2, 2], [1, 1], [1, 1], false);
+        let mut y = self.stem.forward_t(x, train);
+        let _ = y.relu_();
+        let mut y = y.max_pool2d([3, 3], [2, 2], [1, 1], [1, 1], false);
         for b in &self.blocks {
             y = b.forward_t(&y, train);
         }
