@@ -1,5 +1,5 @@
--- 2. clean: the seed's PHash dedupe (seed-spec §2.3), then box validation and clipping (§2.4).
--- Parameters: passes = dedupe passes (default 2 as the seed; 0 = until no duplicate group is left).
+-- 2. clean: the winning recipe's PHash dedupe (docs/pipeline.md §2.3), then box validation and clipping (§2.4).
+-- Parameters: passes = dedupe passes (default 2 as the winning recipe; 0 = until no duplicate group is left).
 
 -- Every image with its duplicate group and verdict, and the train boxes a drop removes.
 CREATE OR REPLACE TABLE dedupe_report AS
@@ -10,7 +10,7 @@ LEFT JOIN (SELECT name, count(*) AS boxes FROM labels GROUP BY name) b ON b.name
 
 -- Cleaned train boxes: boxes of kept, readable train images; is_bb_valid is the pre-fix
 -- validity (0 <= x < W, 0 <= y < H, x1 < x2, y1 < y2); coordinates are clipped to
--- [0, W-1] x [0, H-1]. box_id is the seed's running box index (images by name, boxes in file
+-- [0, W-1] x [0, H-1]. box_id is the winning recipe's running box index (images by name, boxes in file
 -- order). A box that collapses after clipping (none in the challenge data) is dropped.
 CREATE OR REPLACE TABLE boxes AS
 SELECT CAST(row_number() OVER (ORDER BY name, row_number) - 1 AS BIGINT) AS box_id,

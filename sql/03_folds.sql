@@ -1,4 +1,4 @@
--- 3. folds: per-image stratification features (seed-spec §3.1-3.2) and multilabel stratified
+-- 3. folds: per-image stratification features (docs/pipeline.md §3.1-3.2) and multilabel stratified
 -- folds (§3.3). Parameters: k = folds (default 4), seed (default 42).
 
 -- One row per cleaned train image; `labels` holds the 23 class indicators in class-id order.
@@ -32,7 +32,7 @@ FROM (
   GROUP BY b.name, b.width, b.height
 ) per_image;
 
--- The seed's 27 stratification columns: 23 indicators then the four bins (iterstrat casts
+-- The winning recipe's 27 stratification columns: 23 indicators then the four bins (iterstrat casts
 -- them to booleans, so a bin counts as "bin != 0").
 CREATE OR REPLACE TABLE folds AS
 SELECT f.name, k.fold, f.width, f.height, f.img_surface, f.bb_avg_surface_ratio, f.n_boxes, f.labels,

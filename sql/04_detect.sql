@@ -1,7 +1,7 @@
--- 4. detect: raw boxes of the registered detectors on the test images (seed-spec §4.4, §4.6).
+-- 4. detect: raw boxes of the registered detectors on the test images (docs/pipeline.md §4.4, §4.6).
 -- Parameters: detectors = detector names, comma-separated, or * for every registered detector
--- (the seed pooled its 4 fold models); confidence (0.001) and nms_iou (0.30) as the seed.
--- The seed ran each image once per test.csv row; with one WBF model list that changes
+-- (the winning recipe pooled its 4 fold models); confidence (0.001) and nms_iou (0.30) as the winning recipe.
+-- The winning recipe ran each image once per test.csv row; with one WBF model list that changes
 -- nothing (wbf() is tested for it), so each image runs once here.
 CREATE OR REPLACE TABLE detections AS
 SELECT name, width, height, model, model_sha256, x1, y1, x2, y2, score

@@ -1,12 +1,12 @@
 -- 5. fit boxes: weighted boxes fusion per image over every detector's boxes pooled as one
--- model list (seed-spec §6.1-6.2), rounded half to even, then fitted to test.csv's row count
+-- model list (docs/pipeline.md §6.1-6.2), rounded half to even, then fitted to test.csv's row count
 -- per image (§6.3): top-N by score (ties: larger surface ratio, then WBF order), padded with
 -- full-image boxes at score 0; the i-th box goes to the image's i-th trustii_id in file order.
--- Parameters: wbf_iou (0.25), wbf_skip (0.0001), seed_duplicates (true): the seed ran each
+-- Parameters: wbf_iou (0.25), wbf_skip (0.0001), seed_duplicates (true): the winning recipe ran each
 -- image once per test.csv row, so WBF saw every raw box that many times. That changes no
 -- cluster and no score, but a box that would stay alone is then averaged in float32: over
--- 20,000 seed-shaped images the rounded boxes differ in 0.2% of images. true reproduces the
--- seed; false fuses each raw box once.
+-- 20,000 challenge-shaped images the rounded boxes differ in 0.2% of images. true reproduces the
+-- winning recipe; false fuses each raw box once.
 CREATE OR REPLACE TABLE fused_boxes AS
 WITH copies AS (
   SELECT name, unnest(generate_series(1, CASE WHEN ${seed_duplicates:-true} THEN count(*) ELSE 1 END)) AS copy

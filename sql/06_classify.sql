@@ -1,7 +1,7 @@
 -- 6. classify: every registered classifier on the crops of the fitted boxes (margin 16,
--- seed-spec §7.1), and every multi-label model on the full test images (§8.5), into
+-- docs/pipeline.md §7.1), and every multi-label model on the full test images (§8.5), into
 -- `predictions` (one row per crop or image per model, logits as float32 lists).
--- Parameters: tta = 'hflip' (default, as most of the seed's models) or 'none';
+-- Parameters: tta = 'hflip' (default, as most of the winning recipe's models) or 'none';
 -- margin (16).
 CREATE OR REPLACE TABLE test_crops AS
 SELECT b.trustii_id, b.name, crop(i.path, b.x1, b.y1, b.x2, b.y2, ${margin:-16}) AS png

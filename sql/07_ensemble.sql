@@ -1,11 +1,11 @@
--- 7. ensemble (seed-spec §9): per crop, the multi-class logits 0..22 (a 24th "Background"
+-- 7. ensemble (docs/pipeline.md §9): per crop, the multi-class logits 0..22 (a 24th "Background"
 -- logit is dropped first) are averaged NaN-skipping over folds, then over the models of a
 -- group, then across groups with weights; for images with exactly one test.csv row the
 -- class is argmax(alpha·softmax(multi-class) + (1-alpha)·sigmoid(multi-label)), otherwise
 -- argmax of the multi-class logits.
 -- A model's group is the part of its `architecture` before '/' (register e.g.
 -- architecture => 'mc_224/vitl'); models without one form a group of their own.
--- Parameters: alpha (0.457), classes (23), group_weight (0.25: the seed weighted its four
+-- Parameters: alpha (0.457), classes (23), group_weight (0.25: the winning recipe weighted its four
 -- groups equally; np.average normalises, so equal weights are a plain mean; to weight groups
 -- differently, add rows to the `weights` CTE below).
 CREATE OR REPLACE TABLE final_predictions AS

@@ -1,4 +1,4 @@
--- 8. submission (seed-spec §10): one row per test.csv row in file order, columns
+-- 8. submission (docs/pipeline.md §10): one row per test.csv row in file order, columns
 -- trustii_id,NAME,x1,y1,x2,y2,class with the fitted box (not the crop) and the class name.
 -- Checked before anything is written: a missing box or class stops the script and the
 -- previous file stays. The CSV is written to a temporary file and renamed (atomic), so the

@@ -1,4 +1,4 @@
--- The 23 challenge classes in the seed's id order (seed-spec §1.2): the canonical order of
+-- The 23 challenge classes in the winning recipe's id order (docs/pipeline.md §1.2): the canonical order of
 -- every 23-vector (logits, probabilities, indicators).
 CREATE TABLE IF NOT EXISTS classes AS
 SELECT CAST(id AS BIGINT) AS id, CAST(name AS VARCHAR) AS name, CAST(meaning AS VARCHAR) AS meaning

@@ -1,4 +1,4 @@
--- Out-of-fold detector boxes fitted to each train image's ground-truth count (seed-spec §4.5,
+-- Out-of-fold detector boxes fitted to each train image's ground-truth count (docs/pipeline.md §4.5,
 -- §6.3): one row per expected box (k = 1..bbs), padded with full-image boxes at score 0.
 -- Written by sql/train/02_oof_boxes.sql; empty until a detector is trained per fold.
 CREATE TABLE IF NOT EXISTS oof_boxes (

@@ -1,4 +1,4 @@
--- Each ground-truth train box with the out-of-fold box of best GIoU (seed-spec §7.2): the
+-- Each ground-truth train box with the out-of-fold box of best GIoU (docs/pipeline.md §7.2): the
 -- detected box the classifiers train on, with the truth's class. Written by
 -- sql/train/02_oof_boxes.sql; empty until a detector is trained per fold.
 CREATE TABLE IF NOT EXISTS oof_matched (

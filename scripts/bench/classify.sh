@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Classify benchmark: classify() with hflip TTA, batch 32, vs the seed's crop classifier at test
+# Classify benchmark: classify() with hflip TTA, batch 32, vs the winning recipe's crop classifier at test
 # time (PIL + OpenCV Lanczos-4 + onnxruntime, batch 32, scripts/bench/classify_reference.py), same
 # PNG crops, same ResNet-18-shaped ONNX at 224, same run (target 1.10x). Checks that the argmax
 # agrees on >= 99% of the crops. Both sides run on the CPU, with all its cores.

@@ -1,4 +1,4 @@
-"""Reference for the classify benchmark: the seed's crop classifier at test time (seed-spec §8.2,
+"""Reference for the classify benchmark: the winning recipe's crop classifier at test time (docs/pipeline.md §8.2,
 §8.5) with onnxruntime: per crop (sorted paths) PIL open -> RGB -> cv2.resize to 224x224 with
 INTER_LANCZOS4 (albumentations' Resize) -> albumentations' Normalize (float32: x - mean*255,
 times 1/(std*255), ImageNet mean/std) -> CHW; batches of 32; the model runs on the batch and on

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Detect benchmark: detect() end to end (image files to boxes) vs the seed's YOLOX inference in
+# Detect benchmark: detect() end to end (image files to boxes) vs the winning recipe's YOLOX inference in
 # the YOLOX ONNX demo style (PIL + OpenCV + onnxruntime + numpy, scripts/bench/detect_reference.py),
 # same synthetic smears, same ONNX models, same run, on both YOLOX-shaped bench models:
 # depth 0.33 / width 0.25 at 416 (target 1.15x) and YOLOX-S at 512 (target 1.05x). Checks that

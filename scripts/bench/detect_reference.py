@@ -1,4 +1,4 @@
-"""Reference for the detect benchmark: the seed's YOLOX inference (seed-spec §4.4) written the
+"""Reference for the detect benchmark: the winning recipe's YOLOX inference (docs/pipeline.md §4.4) written the
 way YOLOX's ONNX Runtime demo does it: per image (sorted paths) PIL decode -> numpy RGB ->
 cv2.cvtColor(RGB2BGR) -> letterbox `preproc` (r = min(S/h, S/w), cv2.resize INTER_LINEAR to
 (int(w*r), int(h*r)), top-left on a 114 canvas, HWC->CHW float32) -> onnxruntime session.run

@@ -1,5 +1,5 @@
 """Reference for the folds benchmark: iterstrat on the 23-class indicator matrix of a
-train.csv (images sorted by NAME), as the seed ran it. Prints seconds and writes the folds.
+train.csv (images sorted by NAME), as the winning recipe ran it. Prints seconds and writes the folds.
 
 usage: folds_reference.py TRAIN_CSV OUT_TXT
 """

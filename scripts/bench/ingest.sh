@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Ingest benchmark: read_images (decode, statistics, PHash, sha256; both cores) vs the seed's
+# Ingest benchmark: read_images (decode, statistics, PHash, sha256; both cores) vs the winning recipe's
 # Python pass (PIL + numpy + imagededup), same JPEGs, same run; checks the hashes agree.
 #   scripts/bench/ingest.sh [N_IMAGES]
 set -euo pipefail

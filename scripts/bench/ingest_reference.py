@@ -1,6 +1,6 @@
-"""Reference for the ingest benchmark: what the seed's notebook did per image (seed-spec §2.1):
+"""Reference for the ingest benchmark: what the winning recipe's notebook did per image (docs/pipeline.md §2.1):
 PIL decode to RGB, numpy mean/std over all values and per channel, imagededup PHash. Single
-process, as the seed ran it; prints images/s and writes name,phash for a parity check.
+process, as the winning recipe ran it; prints images/s and writes name,phash for a parity check.
 
 usage: ingest_reference.py IMAGES_DIR OUT_CSV
 """
@@ -42,7 +42,7 @@ for f in files:
         std_c = arr.reshape(-1, 3).std(axis=0)
         ph = hasher.encode_image(image_array=arr)
         rows.append((os.path.basename(f), ph, mean, std))
-    except Exception as e:  # the seed would have crashed; keep going for the benchmark
+    except Exception as e:  # the winning recipe would have crashed; keep going for the benchmark
         rows.append((os.path.basename(f), "", float("nan"), float("nan")))
 elapsed = time.perf_counter() - start
 with open(sys.argv[2], "w") as out:

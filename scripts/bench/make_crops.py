@@ -1,5 +1,5 @@
 """Writes N deterministic cell-crop-like PNGs for the classify benchmark: squares and near-squares
-of 80..200 px (the seed's crops are boxes plus a 16 px margin), a pale background, a cell of a
+of 80..200 px (the winning recipe's crops are boxes plus a 16 px margin), a pale background, a cell of a
 random colour and size with a darker nucleus, noise. Same N, same files, every run.
 
 usage: make_crops.py OUT_DIR N

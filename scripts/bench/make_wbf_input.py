@@ -1,9 +1,9 @@
-"""Writes the raw detector boxes of the wbf benchmark, shaped like the seed's test run before WBF
-(seed-spec §4.6, §6): 20,000 images (mostly about 360x366, 5% 608x608), 1-3 cells each, 4 folds
+"""Writes the raw detector boxes of the wbf benchmark, shaped like the winning recipe's test run before WBF
+(docs/pipeline.md §4.6, §6): 20,000 images (mostly about 360x366, 5% 608x608), 1-3 cells each, 4 folds
 each giving every cell 2-4 jittered boxes (one confident, the others weaker) plus a few low-score
 noise boxes (some under WBF's skip threshold 0.0001), coordinates as a detector leaves them
 (float32 values, not clipped: boxes may cross the image border). Rows come fold by fold (as the
-seed concatenated its fold outputs), images in name order, boxes in descending score order.
+recipe concatenated its fold outputs), images in name order, boxes in descending score order.
 Deterministic: about 250k rows.
 
 Columns: name (string), width, height, fold (int64), x1, y1, x2, y2 (float64 pixels),
@@ -75,7 +75,7 @@ def main():
         "width": pa.array(cols["width"], pa.int64()),
         "height": pa.array(cols["height"], pa.int64()),
         "fold": pa.array(cols["fold"], pa.int64()),
-        # a detector's float32 outputs, stored as float64 (as pandas saved the seed's)
+        # a detector's float32 outputs, stored as float64 (as pandas saved the winning recipe's)
         **{c: pa.array(np.asarray(cols[c], np.float32).astype(np.float64)) for c in ("x1", "y1", "x2", "y2")},
         "score": pa.array(np.asarray(cols["score"], np.float32)),
     })

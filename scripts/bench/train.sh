@@ -24,7 +24,7 @@ cy() { "${CYTOLOGIA_BIN:-target/release/cytologia}" --warehouse "$WH" "$@"; }
 if [ ! -f "$tmp/crops.parquet" ]; then
   cy synth --out "$tmp/data" --train "$IMAGES" --test 10 >/dev/null
   cy run sql/01_ingest.sql sql/02_clean.sql sql/03_folds.sql sql/train/03_train_crops.sql --set data="$tmp/data" >/dev/null
-  # The crops both sides train on, as the seed dumped them: PNG, margin 16 (seed-spec §7.1).
+  # The crops both sides train on, as the winning recipe dumped them: PNG, margin 16 (docs/pipeline.md §7.1).
   cy sql "CREATE OR REPLACE TABLE bench_crops AS SELECT crop(path, x1, y1, x2, y2, 16) AS image, label, fold FROM train_crops ORDER BY box_id" >/dev/null
   cy sql "COPY (SELECT image, label, fold FROM bench_crops) TO '$tmp/crops.parquet' STORED AS PARQUET" >/dev/null
 fi

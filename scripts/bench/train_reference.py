@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch side of the training benchmark: the seed's crop-classifier training recipe, run with
+"""PyTorch side of the training benchmark: the winning recipe's crop-classifier training recipe, run with
 timm + albumentations on CPU, against which the engine's libtorch (tch) trainer is compared in
 the same run.
 
@@ -13,7 +13,7 @@ scripts/requirements-train-ref.txt):
 Input: a parquet file with columns image (PNG or JPEG bytes of one crop), label (int class id),
 fold (int). Rows with fold == --fold are the validation set, all others train.
 
-Recipe (seed spec; keep in step with the Rust trainer):
+Recipe (docs/pipeline.md; keep in step with the Rust trainer):
   * PIL decode -> RGB uint8 -> albumentations Resize(size, size, INTER_LANCZOS4), aspect not kept.
   * train-only augmentation (TRAIN_AUG below), then Normalize(ImageNet mean/std) -> CHW float32.
   * batch-level mix: with p 0.5 mix, then CutMix (lam ~ Beta(1,1)) or MixUp (lam ~ Beta(0.2,0.2))
@@ -68,7 +68,7 @@ WARMUP_STEPS = 3
 
 
 class Rotate90or270(A.RandomRotate90):
-    """RandomRotate90 restricted to k in {1, 3}: the seed's branch rotates by 90 or 270 degrees
+    """RandomRotate90 restricted to k in {1, 3}: the winning recipe's branch rotates by 90 or 270 degrees
     only (the stock transform also draws 0 and 180, which would change the branch's effect)."""
 
     def get_params(self):
@@ -77,7 +77,7 @@ class Rotate90or270(A.RandomRotate90):
 
 
 def train_aug(size):
-    """The seed's train augmentation, with the seed's argument spellings kept literally. Some are
+    """The winning recipe's train augmentation, with the winning recipe's argument spellings kept literally. Some are
     deprecated in albumentations 1.4.22, which translates them (the warnings are silenced in main):
       ShiftScaleRotate value=0      -> fill=0 (border colour, the default anyway)
       CoarseDropout max_holes=3, max_height=max_width=size//6
@@ -88,7 +88,7 @@ def train_aug(size):
                                        'legacy uint8' and replaces it by its default
                                        std_range = (sqrt(10/255), sqrt(50/255)) of 255, i.e. it
                                        draws var ~ U(10/255, 50/255), sigma = sqrt(var) * 255
-                                       (51..113 grey levels). Kept, because this is what the seed
+                                       (51..113 grey levels). Kept, because this is what the winning recipe
                                        ran with this version; it hits 0.10 * 0.10 = 1% of images.
     OneOf picks a child with probability proportional to the child's p, then applies it."""
     return A.Compose([
@@ -248,7 +248,7 @@ def main():
     p.add_argument("--json", default=None, help="also write the final JSON object here")
     args = p.parse_args()
 
-    # albumentations 1.4.22 flags some of the seed's argument spellings as deprecated (see
+    # albumentations 1.4.22 flags some of the winning recipe's argument spellings as deprecated (see
     # train_aug); the warnings would only clutter the output. Filters are inherited by forked workers.
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.filterwarnings("ignore", message="Argument 'fill_value' is not valid")

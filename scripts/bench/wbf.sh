@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # WBF benchmark: the wbf() aggregate over a warehouse table vs ensemble_boxes 1.0.9 called per image
-# as the seed did (scripts/bench/wbf_reference.py), same raw boxes (scripts/bench/make_wbf_input.py:
-# about 250k boxes of 20k images, 4 folds, shaped like the seed's test run), same run (target 50x).
+# as the winning recipe did (scripts/bench/wbf_reference.py), same raw boxes (scripts/bench/make_wbf_input.py:
+# about 250k boxes of 20k images, 4 folds, shaped like the winning recipe's test run), same run (target 50x).
 # Neither side's timing includes reading the parquet file: the reference reads it before its clock,
 # cytologia loads it into the warehouse table `raw` first and the timed query reads that table.
 # Checks that every image gets the same number of fused boxes.

@@ -1,4 +1,4 @@
-"""Reference for the wbf benchmark: the seed's box ensembling (seed-spec §6.1): per image, one
+"""Reference for the wbf benchmark: the winning recipe's box ensembling (docs/pipeline.md §6.1): per image, one
 `ensemble_boxes.weighted_boxes_fusion` call (1.0.9) over a single model list holding the boxes of
 all folds, coordinates normalised by the image (x/W, y/H), iou_thr 0.25, skip_box_thr 0.0001,
 conf_type 'avg', weights None; outputs de-normalised (x W, x H).
@@ -38,7 +38,7 @@ def main():
     wh = df[["width", "height"]].to_numpy()
     groups = [(names[a], int(wh[a, 0]), int(wh[a, 1]), xyxy[a:b], score[a:b]) for a, b in zip(starts, ends)]
     group_s = time.perf_counter() - t0
-    # ensemble_boxes warns on every box it clamps into [0, 1]; the seed's run showed each once
+    # ensemble_boxes warns on every box it clamps into [0, 1]; the winning recipe's run showed each once
     warnings.filterwarnings("ignore")
 
     rows = []

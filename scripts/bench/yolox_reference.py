@@ -10,7 +10,7 @@ YOLOX's Trainer runs it, without the data loader (both sides load data in parall
 
 Input: synthetic BGR 0..255 images (uniform noise plus a bright square per image, the boxes as
 YOLOX's TrainTransform returns them: [class, cx, cy, w, h] padded to 120 rows), redrawn every
-step so no cache helps. The seed's fork setting is used: IoU loss 'giou'.
+step so no cache helps. The winning recipe's fork setting is used: IoU loss 'giou'.
 """
 import argparse
 import json

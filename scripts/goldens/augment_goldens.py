@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generate differential goldens for the Rust training augmentations (udfs/src/train/augment/),
-a bit-exact port of the seed's `light_augmentation_train` as albumentations 1.4.22 runs it on
+a bit-exact port of the winning recipe's `light_augmentation_train` as albumentations 1.4.22 runs it on
 OpenCV 4.10 (uint8 paths, the x86-64 opencv-python wheel on an AVX2 CPU). The Rust test is
 udfs/src/train/augment/augment_goldens.rs.
 
@@ -166,7 +166,7 @@ for idx, n in [(N37, 3), (S37, 3), (N48, 2), (S48, 2)] + [(t, 2) for t in TINY]:
         cases.append((idx, list(m[:2].ravel()) + [tr["x"], tr["y"], sc["x"], sc["y"], ang], out))
 write("ssr", cases)
 
-# --- colour ops. LUT ops on the ramp cover every table entry; the limits are the seed's.
+# --- colour ops. LUT ops on the ramp cover every table entry; the limits are the winning recipe's.
 t_bc = A.RandomBrightnessContrast(0.35, 0.5, brightness_by_max=True, p=1)
 cases = []
 for a, b in [(1.0, 0.0), (0.5, -0.35 * 255), (1.5, 0.35 * 255)] + [

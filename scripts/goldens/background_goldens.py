@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generate differential goldens for the Rust `background` kernels (udfs/src/background/), a
-bit-exact port of the seed's synthetic background-image generator (seed spec section 5) except
+bit-exact port of the winning recipe's synthetic background-image generator (docs/pipeline.md §5) except
 for its random noise.
 
 requirements: opencv-python-headless==4.10.0.84 scikit-image==0.26.0 numpy==1.26.4
@@ -54,9 +54,9 @@ generator, implemented again by the Rust test:
   pixel (y, x, c), k = (y*w + x)*3 + c, r = mix(seed + (k+1)*0x9E3779B97F4A7C15),
   (r, g, b, amp) = pal[label]: value = clamp(colour_c + r % (2 amp + 1) - amp, 0, 255).
 
-The seed algorithm run here (function `seed_background`) is the seed's code without its noise
+The winning recipe algorithm run here (function `seed_background`) is the winning recipe's code without its noise
 step, with the one deviation the Rust port documents: the grown box is clipped to the image.
-When a channel has no value > 150 outside the dilated mask the seed got NaN; both sides use the
+When a channel has no value > 150 outside the dilated mask the winning recipe got NaN; both sides use the
 documented fallback (mean of the channel outside the dilated mask, else of the whole image).
 """
 import os
@@ -347,7 +347,7 @@ def fill_fallback(img, dil):
         v = v[v > 150]
         if v.size:
             fill[c] = v.mean()
-        else:  # documented fallback (the seed: NaN -> 0)
+        else:  # documented fallback (the winning recipe: NaN -> 0)
             fb[c] = 1
             kept = img[..., c][dil == 0]
             fill[c] = kept.mean() if kept.size else img[..., c].mean()
@@ -355,7 +355,7 @@ def fill_fallback(img, dil):
 
 
 def seed_background(img, box):
-    """The seed's generator without noise, the grown box clipped to the image."""
+    """The winning recipe's generator without noise, the grown box clipped to the image."""
     x1, y1, x2, y2 = box
     x1 -= 16
     y1 -= 16

@@ -2,8 +2,8 @@
 """Generate golden files for the `boxes` kernels (udfs/src/boxes/) and `eval::f1`.
 
 Reference implementations (pinned; the versions used are written to versions.json):
-  * ensemble-boxes==1.0.9  weighted_boxes_fusion (the seed's WBF), with numpy==1.26.4
-    (the seed's numpy). numpy 2 runs ensemble-boxes too but changes its numbers: under
+  * ensemble-boxes==1.0.9  weighted_boxes_fusion (the winning recipe's WBF), with numpy==1.26.4
+    (the winning recipe's numpy). numpy 2 runs ensemble-boxes too but changes its numbers: under
     NEP 50 `box[4:] /= conf` (float32 array, float64 scalar) divides in float64 instead
     of float32; with numpy 2.3.5, 320 of the 500 "once" cases below come out different.
   * torch==2.5.1, torchvision==0.20.1 (CPU): torchvision.ops.nms and YOLOX's
@@ -20,11 +20,11 @@ Setup (from the repository root; the PyPI torch wheel is the CUDA build, it runs
 Outputs (deterministic; floats as IEEE-754 bit patterns in hex: 16 digits for float64,
 8 for float32; inputs that are short decimals are stored as Python repr strings, which
 Rust's `str::parse::<f64>` reads to the same double):
-  versions.json  library versions + two studies over 20,000 seed-shaped images (statistics
+  versions.json  library versions + two studies over 20,000 challenge-shaped images (statistics
                  only, not checked by the Rust tests): "dup_study", every box fed k = 2..4
                  times vs once; "fp16_tie_study", float16 scores with the folds' input
                  order reversed (how much the library's tie order matters)
-  wbf.json       seed-shaped WBF cases ("cases", tie-free scores): pixel boxes, W, H, iou_thr,
+  wbf.json       challenge-shaped WBF cases ("cases", tie-free scores): pixel boxes, W, H, iou_thr,
                  skip, and the library's output for the boxes fed once ("once") and fed k
                  times ("dup", k = 2..4); "tie_cases": float16 score ties and crafted edge
                  cases, the library fed in the reverse of the kernel's input order (relies
@@ -83,7 +83,7 @@ def f32_score(rng, lo, hi, log=False):
 
 
 def wbf_case(rng, big=False, score_dtype=np.float32):
-    """One image as the seed saw it: usually one cell (rarely 2-11, or 12-19 when `big`),
+    """One image as the winning recipe saw it: usually one cell (rarely 2-11, or 12-19 when `big`),
     each seen by the 4 fold models with jitter, plus a few low-score noise boxes; pixel
     coordinates, some inverted / outside the image / zero-area. Scores are float32 values,
     distinct between different boxes (tie-free) unless score_dtype=float16."""
@@ -140,8 +140,8 @@ def wbf_case(rng, big=False, score_dtype=np.float32):
 
 
 def run_wbf(W, H, boxes, iou_thr, skip, k):
-    """The seed's run_wbf for one image, each raw box fed k times (fold blocks kept, the k
-    copies adjacent as in the seed's per-row inference)."""
+    """The winning recipe's run_wbf for one image, each raw box fed k times (fold blocks kept, the k
+    copies adjacent as in the winning recipe's per-row inference)."""
     bl, sl = [], []
     for f in range(4):
         for ff, b, s in boxes:
@@ -196,7 +196,7 @@ def run_wbf_in_order(W, H, boxes, iou_thr, skip):
 
 
 def gen_wbf_ties(rng, n):
-    """Score ties between different boxes (float16 scores, as the seed's fp16 detector made).
+    """Score ties between different boxes (float16 scores, as the winning recipe's fp16 detector made).
     numpy's argsort is an insertion sort (stable) below 17 elements, so the library fed the
     boxes in the *reverse* of the kernel's order processes them in the kernel's order and
     emits equal fused scores later-cluster-first: these cases pin both tie rules. Plus
@@ -227,7 +227,7 @@ def gen_wbf_ties(rng, n):
 
 
 def dup_study(rng, n):
-    """Feeding each box k times vs once, over n seed-shaped images (iou 0.25, skip 1e-4)."""
+    """Feeding each box k times vs once, over n challenge-shaped images (iou 0.25, skip 1e-4)."""
     st = dict(images=0, same_count=0, bit_identical=0, same_scores=0, same_after_round=0,
               max_abs_px=0.0, count_diff_examples=[])
     for _ in range(n):
@@ -251,9 +251,9 @@ def dup_study(rng, n):
 
 
 def tie_study(rng, n):
-    """The seed's scores were float16 (fp16 detector), so equal scores between different
+    """The winning recipe's scores were float16 (fp16 detector), so equal scores between different
     boxes of one image happen; the library then orders them as numpy's unstable argsort
-    does. Compare the seed's input order (fold 0..3 blocks) with the folds reversed."""
+    does. Compare the winning recipe's input order (fold 0..3 blocks) with the folds reversed."""
     st = dict(images=0, with_ties=0, differs_bits=0, differs_after_round=0, differs_count=0)
     for _ in range(n):
         W, H, boxes = wbf_case(rng, score_dtype=np.float16)

@@ -91,7 +91,7 @@ stride-8 reg outputs reach -110, so decoded w / h there are ~1e-40: denormal but
 
 Training goldens (`train`): the model is refilled (fresh running stats), model.train() (BN uses
 the batch statistics of the 2 images), head.iou_loss = IOUloss(reduction="none",
-loss_type="giou") (the seed's fork setting; 0.3.0's default is loss_type="iou"), and
+loss_type="giou") (the winning recipe's fork setting; 0.3.0's default is loss_type="iou"), and
 outputs = model(x, labels) recorded twice: head.use_l1 = False and head.use_l1 = True (the
 assignment is identical in both; asserted). labels: float32 [2, 120, 5], rows (class, cx, cy, w,
 h) in input pixels, zero rows are padding (YOLOX counts an image's objects as the rows whose sum

@@ -1,4 +1,4 @@
--- The organisers' metric (seed-spec §11.1) of `submission` against `test_truth`: per true box,
+-- The organisers' metric (docs/pipeline.md §11.1) of `submission` against `test_truth`: per true box,
 -- the prediction of the same image (restricted to the image's true trustii_ids, duplicates
 -- dropped as pandas did) with the best GIoU (float32, first in file order on ties);
 -- score = 0.2 · mean((GIoU + 1) / 2) + 0.8 · macro-F1 (scikit-learn label union; an image

@@ -1,4 +1,4 @@
--- train 1. one fold of a YOLOX detector (seed-spec §4.1-4.3): every train image with its fold
+-- train 1. one fold of a YOLOX detector (docs/pipeline.md §4.1-4.3): every train image with its fold
 -- and its cleaned boxes (one class, 'WBC'); the other folds train, `fold` validates. The best
 -- EMA checkpoint (by COCO AP50:95) is registered in `models` as '<det_name>_fold<fold>' and
 -- detect() serves it. Rows stream as training goes (one per evaluated epoch).

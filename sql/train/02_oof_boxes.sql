@@ -1,4 +1,4 @@
--- train 2. out-of-fold boxes (seed-spec §4.5, §6.3, §7.2): each fold's detector
+-- train 2. out-of-fold boxes (docs/pipeline.md §4.5, §6.3, §7.2): each fold's detector
 -- ('<det_name>_fold<k>', sql/train/01_detector.sql) runs on the train images of its own fold
 -- (confidence 0.001, NMS 0.30, no WBF). Images of folds without a detector are skipped; the
 -- tables below stay empty when no detector was trained, and the classifier crops and the

@@ -1,8 +1,8 @@
--- train 3. crops for the classifiers (seed-spec §7): every cleaned train box with its class and
--- its image's fold. As the seed, the box is the out-of-fold detection matched to it by best
+-- train 3. crops for the classifiers (docs/pipeline.md §7): every cleaned train box with its class and
+-- its image's fold. As the winning recipe, the box is the out-of-fold detection matched to it by best
 -- GIoU (§7.2, `oof_matched` from sql/train/02_oof_boxes.sql) so that the classifiers learn
 -- from boxes like those they will see on the test images; a box without a match (its fold has
--- no detector) or whose match has GIoU below min_giou keeps its ground-truth box (the seed
+-- no detector) or whose match has GIoU below min_giou keeps its ground-truth box (the winning recipe
 -- dropped ~0.6% of its crops by a rule it did not publish, §7.3). train_classifier() cuts
 -- the crop itself (margin 16, §7.1), so the table holds the image path and the box.
 -- Parameters: crops_from ('detections' or 'truth'), min_giou (0.5).

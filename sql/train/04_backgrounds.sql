@@ -1,5 +1,5 @@
--- train 4. background images (seed-spec §5) for the 24-class models: train images with a
--- single box get their cell painted over with the background colour. As the seed, the box is
+-- train 4. background images (docs/pipeline.md §5) for the 24-class models: train images with a
+-- single box get their cell painted over with the background colour. As the winning recipe, the box is
 -- the image's fitted out-of-fold detection (`oof_boxes`, sql/train/02_oof_boxes.sql) and the
 -- images go in order of their mean detection score, most confident first; images of folds
 -- without a detector (or without a detection) follow with their ground-truth box, by name.

@@ -1,4 +1,4 @@
--- train 6. out-of-fold predictions (seed-spec §8.3): each trained classifier (a model with a
+-- train 6. out-of-fold predictions (docs/pipeline.md §8.3): each trained classifier (a model with a
 -- fold and safetensors weights) predicts the validation rows of its own fold, without TTA;
 -- logits go to `oof_predictions`, which the analyst views and the ensemble's alpha search
 -- (sql/reports/alpha_search.sql) read.
@@ -9,6 +9,6 @@ FROM train_crops c
 JOIN models m ON m.fold = c.fold
 WHERE m.task = 'classifier' AND m.format = 'safetensors';
 
--- Out-of-fold macro-F1 per model, and over all folds of an architecture (the seed's CV).
+-- Out-of-fold macro-F1 per model, and over all folds of an architecture (the winning recipe's CV).
 SELECT model, fold, count(*) AS rows, round(macro_f1(CAST(label AS VARCHAR), CAST(argmax(logits) AS VARCHAR)), 4) AS oof_macro_f1
 FROM oof_predictions GROUP BY model, fold ORDER BY model;

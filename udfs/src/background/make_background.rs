@@ -12,14 +12,14 @@ const NAME: &str = "make_background";
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         DocSection { include: true, label: "Image functions", description: None },
-        "The seed's synthetic background image (seed-spec §5) for an image with a single cell: the \
+        "The winning recipe's synthetic background image (docs/pipeline.md §5) for an image with a single cell: the \
          box grown by 16 px, Otsu threshold of the grey image (cells are dark), background colour = \
          per-channel mean of the values above 150 outside the mask dilated by a 24-px ellipse, the \
          largest external contour inside the box filled and dilated by an 8-px ellipse, painted \
          with that colour plus noise in [-8, 8] on 10% of the box's pixels. Returns JPEG bytes \
          (quality 75, as PIL's default save). Bit-exact with OpenCV 4.10 / scikit-image except the \
-         noise, which the seed did not seed: here it is a function of `seed` and the box, so a \
-         query gives the same images every run. Differences from the seed: the grown box is clipped \
+         noise, which the winning recipe did not seed: here it is a function of `seed` and the box, so a \
+         query gives the same images every run. Differences from the winning recipe: the grown box is clipped \
          to the image; a box without any dark pixel returns the image unchanged.",
         "make_background(image, x1, y1, x2, y2[, seed])",
     )

@@ -1,4 +1,4 @@
-//! Family `background`: the seed's synthetic background images (seed-spec §5), the 24th
+//! Family `background`: the winning recipe's synthetic background images (docs/pipeline.md §5), the 24th
 //! class of its background-aware classifiers. `kernels` is the generator (bit-exact with the
 //! seed's OpenCV / scikit-image code except the noise, goldens in tests/goldens/background);
 //! `make_background` is its SQL function.

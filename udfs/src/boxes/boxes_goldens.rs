@@ -139,7 +139,7 @@ fn wbf_score_ties_and_edge_cases() {
     eprintln!("wbf tie goldens: {} cases", cases.len());
 }
 
-/// Feeding every box k times (the seed's duplicated test rows) vs once, as the library
+/// Feeding every box k times (the winning recipe's duplicated test rows) vs once, as the library
 /// computes it (the kernel reproduces both, see above): not bit-identical, because every
 /// cluster becomes a merged (float32) one; scores and, here, cluster counts are unchanged
 /// and coordinates move by float32 rounding only.

@@ -4,7 +4,7 @@
 //! with numpy 1.26 arithmetic reproduced bit for bit (goldens: `tests/goldens/boxes/wbf.json`,
 //! made by `scripts/goldens/boxes_goldens.py`).
 //!
-//! The caller passes pixel boxes and the image size; the kernel works like the seed's
+//! The caller passes pixel boxes and the image size; the kernel works like the winning recipe's
 //! `run_wbf`:
 //!
 //! 1. **Deterministic input order** (ours): rows reach a SQL aggregate in no set order, so
@@ -35,10 +35,10 @@
 //! 5. **Output** sorted by score descending; equal scores: the later-created cluster first
 //!    (what numpy's `argsort()[::-1]` does for up to 16 fused boxes, where it sorts by stable
 //!    insertion sort; beyond that numpy's tie order is unspecified). Coordinates are
-//!    de-normalised `x · W`, `y · H` in f64 and *not* rounded: the seed then applies
+//!    de-normalised `x · W`, `y · H` in f64 and *not* rounded: the winning recipe then applies
 //!    `np.round` (half to even, [`f64::round_ties_even`]).
 //!
-//! Duplicated inputs (the seed fed each image's raw boxes once per test.csv row): feeding
+//! Duplicated inputs (the winning recipe fed each image's raw boxes once per test.csv row): feeding
 //! every box k > 1 times is **not** bit-identical to feeding it once, in the library as here.
 //! Scores are unchanged (exact f64 sums of float32-valued scores), but every cluster becomes
 //! a merged one, so singleton boxes turn into their float32 rounding, and merged coordinates
@@ -46,15 +46,15 @@
 //! (`versions.json`, `dup_study`): same clusters and scores in all, bit-identical output in
 //! 1.6 %, coordinates apart by at most 2.9e-4 px, and a different `np.round` integer in 0.2 %
 //! of images. Clustering could differ only for an IoU within float32 rounding of `iou_thr`.
-//! To reproduce the seed, feed the duplicates as it did.
+//! To reproduce the winning recipe, feed the duplicates as it did.
 //!
-//! Score ties: the seed's scores were float16 products (fp16 detector), so 1.3 % of images
+//! Score ties: the winning recipe's scores were float16 products (fp16 detector), so 1.3 % of images
 //! hold equal scores on different boxes; the library's result then depends on its input order
 //! in the last bits only (none after `np.round` in the same 20,000-image study).
 
 use std::cmp::Ordering;
 
-/// The seed's parameters (`WBF_IOU`, `skip_box_thr`).
+/// The winning recipe's parameters (`WBF_IOU`, `skip_box_thr`).
 pub const SEED_IOU_THR: f64 = 0.25;
 pub const SEED_SKIP_BOX_THR: f64 = 0.0001;
 
@@ -286,7 +286,7 @@ mod tests {
         assert_eq!(weighted_boxes_fusion(&r, 360.0, 366.0, 0.25, 0.0001), want);
     }
 
-    /// Feeding every box k times (as the seed did) is not bit-identical to feeding it once:
+    /// Feeding every box k times (as the winning recipe did) is not bit-identical to feeding it once:
     /// same cluster count and scores, but singletons become float32-rounded and merged
     /// coordinates move by float32 rounding. Goldens check both forms against the library.
     #[test]

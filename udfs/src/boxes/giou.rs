@@ -13,7 +13,7 @@ const NAME: &str = "giou";
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         DocSection { include: true, label: "Box functions", description: None },
-        "Generalised IoU of two boxes exactly as the challenge metric computes it (seed-spec §11.1, \
+        "Generalised IoU of two boxes exactly as the challenge metric computes it (docs/pipeline.md §11.1, \
          eps 1e-16): IoU - (C - U) / C with C the enclosing box. In [-1, 1].",
         "giou(ax1, ay1, ax2, ay2, bx1, by1, bx2, by2)",
     )

@@ -9,7 +9,7 @@
 //!   `IoU = I / ((A_i + A_j) - I)`, `I = max(0, min x2 - max x1) · max(0, min y2 - max y1)`,
 //!   `A = (x2 - x1) · (y2 - y1)` (no +1), and the comparison is made in f64 against the
 //!   f64 threshold (the kernel's `double iou_threshold`). Returns kept input indices in
-//!   descending score order. (The seed ran fp16 on CUDA, whose kernel differs in rounding;
+//!   descending score order. (The winning recipe ran fp16 on CUDA, whose kernel differs in rounding;
 //!   inference precision is a free choice, seed spec §13.2.)
 //! * [`yolox_postprocess`] = YOLOX `utils.postprocess(num_classes=C, conf_thre,
 //!   nms_thre, class_agnostic=True)` for one image: `cxcywh → xyxy` (`cx - w / 2` in f32),
@@ -38,7 +38,7 @@ pub struct Detection {
     pub class: usize,
 }
 
-/// The seed's detector thresholds (`TEST_CONFIDENCE`, `NMS_THRESHOLD`).
+/// The winning recipe's detector thresholds (`TEST_CONFIDENCE`, `NMS_THRESHOLD`).
 pub const SEED_TEST_CONF: f32 = 0.001;
 pub const SEED_NMS_THR: f64 = 0.30;
 

@@ -11,7 +11,7 @@ const NAME: &str = "round_half_even";
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         DocSection { include: true, label: "Box functions", description: None },
-        "Rounds to the nearest integer with ties to even, as numpy's `np.round` (the seed rounds \
+        "Rounds to the nearest integer with ties to even, as numpy's `np.round` (the winning recipe rounds \
          fused boxes this way; SQL's round() sends ties away from zero). Returns BIGINT; NaN or \
          infinite input is an error.",
         "round_half_even(x)",

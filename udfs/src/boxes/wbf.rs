@@ -18,15 +18,15 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         DocSection { include: true, label: "Box functions", description: None },
         "Aggregate: weighted boxes fusion of one image's raw boxes with the exact semantics of \
-         ensemble_boxes 1.0.9 `weighted_boxes_fusion` as the seed called it (seed-spec §6.1-6.2: \
+         ensemble_boxes 1.0.9 `weighted_boxes_fusion` as the winning recipe called it (docs/pipeline.md §6.1-6.2: \
          coordinates normalised by the image size, one model list, boxes below `skip_box_thr` \
          dropped, sorted by score, each matched to the running fused box with IoU strictly above \
          `iou_thr`, score-weighted coordinates in float32, mean score). Returns \
          `list<struct{x1, y1, x2, y2 (float64, pixels), score (float32)}>` in fused order. Rows \
          reach an aggregate in no set order, so equal scores are broken by (x1, y1, x2, y2) \
-         ascending. Feeding every box several times (the seed did, once per test.csv row) gives \
+         ascending. Feeding every box several times (the winning recipe did, once per test.csv row) gives \
          the same clusters and scores, but single boxes are then averaged in float32 like \
-         merged ones, which moves about 0.2% of rounded boxes: repeat rows to match the seed \
+         merged ones, which moves about 0.2% of rounded boxes: repeat rows to match the winning recipe \
          (sql/05_fit_boxes.sql does).",
         "wbf(x1, y1, x2, y2, score, width, height[, iou_thr[, skip_box_thr]])",
     )

@@ -15,10 +15,10 @@ const NAME: &str = "dedupe_phash";
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         DocSection { include: true, label: "Dedupe functions", description: None },
-        "The seed's duplicate-removal rule: images with exactly equal PHash form a group; in each \
+        "The winning recipe's duplicate-removal rule: images with exactly equal PHash form a group; in each \
          pass, a group of two or more images that are all train images loses its last member \
-         (members ordered by name; the seed used filesystem order, which cannot be reproduced). \
-         Two passes by default, as the seed; `passes => 0` repeats until none remain. Returns every \
+         (members ordered by name; the winning recipe used filesystem order, which cannot be reproduced). \
+         Two passes by default, as the winning recipe; `passes => 0` repeats until none remain. Returns every \
          input row with `dup_group` (NULL when the hash is unique), `group_size`, `kept` and \
          `dropped_in_pass`. Rows with a NULL hash (unreadable images) are kept and ungrouped.",
         "dedupe_phash(input, name => 'name', phash => 'phash', src => 'src', passes => 2)",

@@ -1,8 +1,8 @@
-//! Kernel: the seed's duplicate-removal rule (seed-spec §2.3).
+//! Kernel: the winning recipe's duplicate-removal rule (docs/pipeline.md §2.3).
 //!
 //! Duplicates are images with exactly equal PHash. In each pass, every group of equal hashes
 //! with more than one member, all of them train images, loses its LAST member; dropped images
-//! leave the table before the next pass. The seed ran two passes and took "last" in
+//! leave the table before the next pass. The winning recipe ran two passes and took "last" in
 //! filesystem order, which is not reproducible: here members are ordered by name.
 
 #[derive(Debug, Clone, PartialEq, Eq)]

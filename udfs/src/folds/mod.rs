@@ -1,4 +1,4 @@
-//! Family `folds`: cross-validation splits exactly as the seed made them.
+//! Family `folds`: cross-validation splits exactly as the winning recipe made them.
 //! Kernels (no DataFusion types): [`numpy_rng`] (numpy legacy `RandomState`, MT19937),
 //! [`iterstrat`] (`MultilabelStratifiedKFold(shuffle=True)` and a group-aware variant),
 //! [`pandas_cut`] (`pandas.cut(x, bins=k)`). SQL functions: `cut_bin`, `multilabel_kfold`.

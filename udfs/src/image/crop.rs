@@ -13,7 +13,7 @@ const NAME: &str = "crop";
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         DocSection { include: true, label: "Image functions", description: None },
-        "Cuts a box out of an image as the seed's dump_boxes did (seed-spec §7.1): coordinates \
+        "Cuts a box out of an image as the winning recipe's dump_boxes did (docs/pipeline.md §7.1): coordinates \
          rounded half to even, grown by `margin` pixels, clipped to [0, W-1] x [0, H-1], sliced \
          end-exclusive; returns lossless PNG bytes (RGB). `margin => -1` returns the whole image. \
          A box that leaves nothing inside the image is an error naming the row.",

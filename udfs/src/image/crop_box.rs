@@ -1,6 +1,6 @@
-//! Crop geometry of the seed's `dump_boxes` (seed-spec §7.1): the box grown by a margin,
+//! Crop geometry of the winning recipe's `dump_boxes` (docs/pipeline.md §7.1): the box grown by a margin,
 //! clipped to [0, W-1] x [0, H-1], sliced end-exclusive, so the last row and column of the
-//! image are never part of a crop. A margin of -1 means the whole image, as the seed used
+//! image are never part of a crop. A margin of -1 means the whole image, as the winning recipe used
 //! for pseudo-labelled full images.
 use super::codec::Pixels;
 use crate::error::{Result, UdfError};

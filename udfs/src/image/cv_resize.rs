@@ -2,11 +2,11 @@
 //! and `INTER_LANCZOS4`), checked against `opencv-python-headless==4.10.0.84` by the goldens of
 //! `scripts/goldens/cv_resize_goldens.py`.
 //!
-//! Why exactness matters: the seed pipeline resized every image with cv2 (YOLOX letterboxing
+//! Why exactness matters: the winning recipe pipeline resized every image with cv2 (YOLOX letterboxing
 //! with `INTER_LINEAR`, classifier crops with `INTER_LANCZOS4`), and everything recorded from it
 //! was computed on exactly those pixels. A resize that is only "close" moves pixels by one here
 //! and there, which can flip borderline model decisions and turns every differential test
-//! against the seed outputs into a tolerance argument. So this follows OpenCV's integer
+//! against the winning recipe outputs into a tolerance argument. So this follows OpenCV's integer
 //! arithmetic step by step instead of a textbook filter.
 //!
 //! What OpenCV does for 8-bit data, and so what this module reproduces:

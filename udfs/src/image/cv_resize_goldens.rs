@@ -169,7 +169,7 @@ fn constant_colour_stays_constant() {
 fn lanczos_drifts_on_bright_constants_like_opencv() {
     // cv2 turns a 44x44 crop of colour 180 into a 384x384 image with 64 pixels of 181, the 8x8
     // where both axes' weights sum to 2051 (goldens 315, 317 and 319 pin such bytes).
-    // Renormalising the weights would "fix" this and break bit-exactness with the seed pipeline.
+    // Renormalising the weights would "fix" this and break bit-exactness with the winning recipe pipeline.
     let out = resize_lanczos4(&constant(44, 44, &[180]), 44, 44, 1, 384, 384);
     let drifted = out.iter().filter(|&&v| v != 180).count();
     assert!(

@@ -1,4 +1,4 @@
-//! Per-image statistics as the seed computed them with numpy over the RGB uint8 array:
+//! Per-image statistics as the winning recipe computed them with numpy over the RGB uint8 array:
 //! mean and population std over all H·W·3 values, and per channel (RGB order).
 //! Sums are exact integers, so the mean is exactly numpy's; the std is the correctly rounded
 //! value of the exact variance (numpy's two-pass float sum can differ in the last ulp).

@@ -1,4 +1,4 @@
-//! Batched classifier inference over an image column (seed-spec §8.5): ImageNet-style input,
+//! Batched classifier inference over an image column (docs/pipeline.md §8.5): ImageNet-style input,
 //! optional hflip test-time augmentation averaged in logit space.
 use rayon::prelude::*;
 

@@ -23,7 +23,7 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         DocSection { include: true, label: "Model functions", description: None },
         "Runs a registered classifier (or multi-label model) on each image and returns its logits as \
-         a list of float32 in the model's class order. Input as the seed (seed-spec §8.2, §8.5): \
+         a list of float32 in the model's class order. Input as the winning recipe (docs/pipeline.md §8.2, §8.5): \
          square resize to the model's size with OpenCV INTER_LANCZOS4 (aspect not kept), x/255, \
          ImageNet mean/std, RGB, CHW. `tta => 'hflip'` averages the logits of the image and its \
          mirror. Takes the `crop` column of detect() directly (no file is read again), PNG/JPEG \

@@ -20,12 +20,12 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
         DocSection { include: true, label: "Model functions", description: None },
         "Runs a registered YOLOX detector over a table of images: one row per box with the image \
          name, width, height, `x1, y1, x2, y2` (float64, image pixels), score, model, model_sha256 \
-         and `crop`, the box's crop (box rounded half to even, margin 16, clipped as seed-spec §7.1) \
+         and `crop`, the box's crop (box rounded half to even, margin 16, clipped as docs/pipeline.md §7.1) \
          as a pixel struct that classify() takes directly. Images without a box give no row. \
          Semantics as detect_boxes(), whose table form this is (it plans detect_boxes + unnest over \
          the input, so the input streams and inference is batched). With `oof => true` each \
          detector sees only the rows of its own fold (the input's `fold` column): the out-of-fold \
-         detections of seed-spec §4.5.",
+         detections of docs/pipeline.md §4.5.",
         "detect(images[, model => NULL, confidence => 0.001, nms_iou => 0.30, ...])",
     )
     .with_argument("images", "A table, view or parenthesised query with a name column and an image column (path, bytes or pixel struct).")
@@ -43,7 +43,7 @@ static SIG: LazyLock<TableFnSignature> = LazyLock::new(|| TableFnSignature {
         Param::optional("device", ParamKind::Str, ScalarValue::Utf8(None), "'auto', 'cpu' or 'cuda[:N]'; NULL = the engine's setting"),
         Param::optional("threads", ParamKind::Int, ScalarValue::Int64(Some(0)), "intra-op threads; 0 = one single-threaded session per core"),
         Param::optional("precision", ParamKind::Str, ScalarValue::Utf8(Some("fp32".into())), "'fp32', 'bf16' (bfloat16 weights and activations, channels-last: for YOLOX weights run by libtorch, which pays on CPUs with AMX and on GPUs) or 'auto' (bf16 where it pays, else fp32)"),
-        Param::optional("oof", ParamKind::Bool, ScalarValue::Boolean(Some(false)), "out-of-fold: each detector runs only on the input rows whose `fold` column equals its registered fold (seed-spec §4.5)"),
+        Param::optional("oof", ParamKind::Bool, ScalarValue::Boolean(Some(false)), "out-of-fold: each detector runs only on the input rows whose `fold` column equals its registered fold (docs/pipeline.md §4.5)"),
         Param::optional("name", ParamKind::Str, ScalarValue::Utf8(Some("name".into())), "the image name column"),
         Param::optional("image", ParamKind::Str, ScalarValue::Utf8(Some("path".into())), "the image column (path, bytes or pixel struct)"),
     ],

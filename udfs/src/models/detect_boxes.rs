@@ -23,7 +23,7 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
         "Runs a registered YOLOX detector on each image and returns its boxes as a list of structs \
          `{x1, y1, x2, y2 (float64, image pixels), score (float32), width, height (the image), crop \
          (the box's §7.1 crop as a pixel struct)}` in descending score order, for use with `unnest`. \
-         Semantics as the seed (seed-spec §4.4): PIL-identical RGB decode then BGR, ratio-keeping \
+         Semantics as the winning recipe (docs/pipeline.md §4.4): PIL-identical RGB decode then BGR, ratio-keeping \
          OpenCV INTER_LINEAR resize pasted top-left on a 114 canvas, raw 0-255 input, score = \
          obj x max class prob >= confidence, class-agnostic NMS (suppress IoU > nms_iou), boxes \
          divided by the ratio, no clipping. Works with exports that decode the grid in the graph \

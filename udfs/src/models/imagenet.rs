@@ -1,4 +1,4 @@
-//! Classifier input as the seed's albumentations pipeline built it (seed-spec §8.2, §8.5):
+//! Classifier input as the winning recipe's albumentations pipeline built it (docs/pipeline.md §8.2, §8.5):
 //! square resize with OpenCV INTER_LANCZOS4 (aspect not kept), then Normalize as
 //! albumentations computes it in float32: `(x - mean·255) · (1 / (std·255))`, RGB, CHW.
 use crate::image::codec::Pixels;

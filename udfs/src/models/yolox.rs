@@ -1,4 +1,4 @@
-//! YOLOX pre- and post-processing exactly as the seed ran it (seed-spec §4.4).
+//! YOLOX pre- and post-processing exactly as the winning recipe ran it (docs/pipeline.md §4.4).
 use crate::boxes::nms;
 use crate::image::codec::Pixels;
 use crate::image::cv_resize;
@@ -31,7 +31,7 @@ pub fn letterbox(rgb: &Pixels, size: usize, out: &mut [f32]) -> f64 {
         let row = y * size;
         for x in 0..nw {
             let px = &src[x * 3..x * 3 + 3];
-            // RGB in, BGR out: the seed converted PIL's RGB with cv2.cvtColor(RGB2BGR).
+            // RGB in, BGR out: the winning recipe converted PIL's RGB with cv2.cvtColor(RGB2BGR).
             out[row + x] = px[2] as f32;
             out[plane + row + x] = px[1] as f32;
             out[2 * plane + row + x] = px[0] as f32;

@@ -1,5 +1,5 @@
 //! Mixed precision for training: bfloat16 autocast around the forward pass, on CUDA (no loss
-//! scaling needed, unlike fp16) and on CPUs whose AMX units make bf16 faster (the seed trained
+//! scaling needed, unlike fp16) and on CPUs whose AMX units make bf16 faster (the winning recipe trained
 //! in `16-mixed`). Weights, gradients and the optimiser stay float32. The switch is
 //! thread-local in libtorch, so a guard on the training thread covers exactly its forward.
 use crate::error::{Result, UdfError};

@@ -1,5 +1,5 @@
 //! Training rows, decoded once: each image is cropped (when the row has a box, margin 16 as
-//! seed-spec §7.1) and resized to the model's side with OpenCV Lanczos-4 (§8.2), then kept as
+//! docs/pipeline.md §7.1) and resized to the model's side with OpenCV Lanczos-4 (§8.2), then kept as
 //! bytes (side² × 3 per row). Background images keep their full pixels: each epoch takes a new
 //! random square from them before the resize (§8.2).
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
@@ -154,7 +154,7 @@ pub fn prepare(b: &RecordBatch, size: usize, classes: usize, fold: i64, progress
 
 /// The `size x size` picture of a sample for one use: background images get a random square
 /// of side randint(88, 224) when training, the fixed 146-px square at (0.05, 0.05) when
-/// validating (seed-spec §8.2), resized.
+/// validating (docs/pipeline.md §8.2), resized.
 pub fn picture(s: &Sample, size: usize, train: bool, rng: &mut Mt64) -> Rgb {
     match &s.picture {
         Picture::Ready(p) => p.clone(),

@@ -35,7 +35,7 @@ pub fn target_row(t: &Target, classes: usize, out: &mut [f32]) {
     }
 }
 
-/// Makes one batch from rows `idx` of a split; `augment` applies the seed's train pipeline.
+/// Makes one batch from rows `idx` of a split; `augment` applies the winning recipe's train pipeline.
 pub fn make_batch(ds: &Dataset, split: Split, idx: &[usize], augment: bool, seed: u64, epoch: u64) -> Batch {
     let (size, classes) = (ds.size, ds.classes);
     let plane = 3 * size * size;

@@ -1,4 +1,4 @@
-//! The seed's losses (seed-spec §8.3): cross-entropy on (possibly mixed) one-hot targets for
+//! The winning recipe's losses (docs/pipeline.md §8.3): cross-entropy on (possibly mixed) one-hot targets for
 //! multi-class models, focal BCE (α 1, γ 2, mean over every element) for multi-label ones.
 use tch::{Reduction, Tensor};
 

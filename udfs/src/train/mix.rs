@@ -1,4 +1,4 @@
-//! Batch-level MixUp / CutMix as the seed (seed-spec §8.2): half of the batches are mixed;
+//! Batch-level MixUp / CutMix as the winning recipe (docs/pipeline.md §8.2): half of the batches are mixed;
 //! of those, half by CutMix (λ ~ Beta(1, 1), a box of side ∝ √(1-λ), λ recomputed from the
 //! clipped box) and half by MixUp (λ ~ Beta(0.2, 0.2)), with a random partner permutation.
 //! The loss is then λ·L(y) + (1-λ)·L(y[perm]).

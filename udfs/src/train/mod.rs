@@ -1,5 +1,5 @@
 //! Family `train`: training as table functions on libtorch (tch). `nets` holds the
-//! architectures (timm parameter names), `augment` the seed's train augmentations, `data` /
+//! architectures (timm parameter names), `augment` the winning recipe's train augmentations, `data` /
 //! `loader` the input pipeline, `trainer` the loop; each SQL function has its own file.
 pub mod augment;
 pub mod autocast;

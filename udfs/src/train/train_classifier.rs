@@ -24,14 +24,14 @@ const NAME: &str = "train_classifier";
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         DocSection { include: true, label: "Training functions", description: None },
-        "Trains a classifier on libtorch as the seed (seed-spec §8.2-8.3) and streams one row per \
+        "Trains a classifier on libtorch as the winning recipe (docs/pipeline.md §8.2-8.3) and streams one row per \
          evaluation (twice per epoch by default): train and validation loss, validation macro-F1, \
          learning rate, seconds, throughput, and whether the evaluation became the best checkpoint. \
          Input rows: `image` (bytes, pixel struct or path), optional `x1, y1, x2, y2` (the crop is \
          taken with margin 16), `label` (class id) or `labels` (list of ids: a multi-label model, \
          focal BCE, F1 at sigmoid > 0.5), `fold`, optional `background` (bool: a random square is \
-         cut from the image each epoch, as the seed's background images). Rows of the held-out \
-         `fold` validate, the rest train. Recipe: Lanczos-4 resize, the seed's augmentations, \
+         cut from the image each epoch, as the winning recipe's background images). Rows of the held-out \
+         `fold` validate, the rest train. Recipe: Lanczos-4 resize, the winning recipe's augmentations, \
          ImageNet normalisation, MixUp/CutMix, AdamW (weight decay 0.01), cosine schedule per \
          epoch. Each improvement is written atomically as safetensors and registered in `models` \
          (format 'safetensors', with the call's arguments, the input tables' versions and the \
@@ -61,13 +61,13 @@ static SIG: LazyLock<TableFnSignature> = LazyLock::new(|| {
             Param::optional("weight_decay", ParamKind::Float, ScalarValue::Float64(Some(0.01)), "AdamW weight decay"),
             Param::optional("loss", ParamKind::Str, ScalarValue::Utf8(None), "'ce' or 'focal_bce'; NULL = 'ce' for `label`, 'focal_bce' for `labels`"),
             Param::optional("mix", ParamKind::Str, s("mixup_cutmix"), "'mixup_cutmix' (seed) or 'none'"),
-            Param::optional("augment", ParamKind::Str, s("seed"), "'seed' (the seed's train augmentations) or 'none'"),
+            Param::optional("augment", ParamKind::Str, s("seed"), "'seed' (the winning recipe's train augmentations) or 'none'"),
             Param::optional("init", ParamKind::Str, s("random"), "'random', a .safetensors file (e.g. timm pretrained weights), or a registered model to fine-tune"),
             Param::optional("device", ParamKind::Str, ScalarValue::Utf8(None), "'auto', 'cpu' or 'cuda[:N]'; NULL = the engine's default"),
             Param::optional("precision", ParamKind::Str, s("auto"), "'auto' (bf16 autocast on CUDA and on CPUs with AMX, else fp32), 'fp32' or 'bf16'; validation always runs in fp32, as classify()"),
             Param::optional("seed", ParamKind::Int, i(42), "seed of initialisation, order, augmentation and mixing"),
             Param::optional("threads", ParamKind::Int, i(0), "libtorch threads; 0 = every core"),
-            Param::optional("evals_per_epoch", ParamKind::Int, i(2), "validations per epoch (the seed: 2)"),
+            Param::optional("evals_per_epoch", ParamKind::Int, i(2), "validations per epoch (the winning recipe: 2)"),
             Param::optional("checkpoint_dir", ParamKind::Str, ScalarValue::Utf8(None), "folder for checkpoints; NULL = <warehouse>/checkpoints (local warehouses) or ./checkpoints"),
             Param::optional("is_default", ParamKind::Bool, ScalarValue::Boolean(Some(false)), "make the model its task's default"),
         ],

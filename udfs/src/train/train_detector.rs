@@ -24,7 +24,7 @@ const NAME: &str = "train_detector";
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         DocSection { include: true, label: "Training functions", description: None },
-        "Trains a YOLOX detector on libtorch as the seed's fork (seed-spec §4.1-4.3) and streams one \
+        "Trains a YOLOX detector on libtorch as the winning recipe's fork (docs/pipeline.md §4.1-4.3) and streams one \
          row per evaluation: mean training losses of the epoch (total, 5x(1 - GIoU), objectness, \
          classes, L1), COCO AP50:95 and AP50 of the EMA weights on the held-out fold, learning rate, \
          seconds, training-step throughput (images/s from the fourth step), and whether it became \
@@ -56,12 +56,12 @@ static SIG: LazyLock<TableFnSignature> = LazyLock::new(|| {
             Param::required("name", ParamKind::Str, "name to register the best checkpoint under"),
             Param::optional("preset", ParamKind::Str, s("nano"), "YOLOX size: nano, tiny, s, m, l, x"),
             Param::optional("input_size", ParamKind::Int, i(416), "square input side (multiple of 32); also the evaluation size"),
-            Param::optional("num_classes", ParamKind::Int, i(1), "object classes (the seed: 1, 'WBC')"),
+            Param::optional("num_classes", ParamKind::Int, i(1), "object classes (the winning recipe: 1, 'WBC')"),
             Param::optional("fold", ParamKind::Int, i(0), "the held-out (validation) fold"),
             Param::optional("epochs", ParamKind::Int, i(30), "epochs"),
             Param::optional("batch_size", ParamKind::Int, i(16), "images per step"),
-            Param::optional("no_aug_epochs", ParamKind::Int, i(2), "last epochs without mosaic/mixup, with L1 loss (the seed: 15 of 150)"),
-            Param::optional("warmup_epochs", ParamKind::Int, i(1), "epochs of quadratic learning-rate warm-up (the seed: 5 of 150)"),
+            Param::optional("no_aug_epochs", ParamKind::Int, i(2), "last epochs without mosaic/mixup, with L1 loss (the winning recipe: 15 of 150)"),
+            Param::optional("warmup_epochs", ParamKind::Int, i(1), "epochs of quadratic learning-rate warm-up (the winning recipe: 5 of 150)"),
             Param::optional("lr_per_image", ParamKind::Float, f(0.01 / 64.0), "learning rate per image of the batch"),
             Param::optional("weight_decay", ParamKind::Float, f(5e-4), "SGD weight decay (conv weights only)"),
             Param::optional("multiscale_range", ParamKind::Int, i(3), "training sizes (input_size/32 ± range) x 32, redrawn every 10 steps; 0 = fixed"),

@@ -1,5 +1,5 @@
-//! The training loop of train_classifier() (seed-spec §8.2-8.3): AdamW (weight decay 0.01),
-//! cosine learning rate per epoch (no warm-up, minimum 0), the seed's augmentations and batch
+//! The training loop of train_classifier() (docs/pipeline.md §8.2-8.3): AdamW (weight decay 0.01),
+//! cosine learning rate per epoch (no warm-up, minimum 0), the winning recipe's augmentations and batch
 //! mixing, evaluation on the held-out fold `evals_per_epoch` times per epoch, and a checkpoint
 //! whenever validation macro-F1 improves. Runs on a blocking thread; reports each evaluation
 //! through `report`, which returns false when the consumer is gone (cancelled query).

@@ -1,4 +1,4 @@
-//! Vector arithmetic as numpy/scipy do it for the seed's ensemble (seed-spec §9).
+//! Vector arithmetic as numpy/scipy do it for the winning recipe's ensemble (docs/pipeline.md §9).
 
 /// softmax with the max subtracted first (scipy.special.softmax), in float64.
 pub fn softmax(v: &[f64]) -> Vec<f64> {

@@ -1,4 +1,4 @@
-//! Family `vector`: list arithmetic for ensembling logits (seed-spec §9).
+//! Family `vector`: list arithmetic for ensembling logits (docs/pipeline.md §9).
 pub mod kernels;
 mod lists;
 

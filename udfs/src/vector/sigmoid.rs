@@ -9,7 +9,7 @@ use super::{kernels, lists};
 const NAME: &str = "sigmoid";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
-    Documentation::builder(DocSection { include: true, label: "Vector functions", description: None }, "Element-wise logistic sigmoid of a list of numbers (float64): multi-label probabilities (seed-spec §9).", "sigmoid(list)")
+    Documentation::builder(DocSection { include: true, label: "Vector functions", description: None }, "Element-wise logistic sigmoid of a list of numbers (float64): multi-label probabilities (docs/pipeline.md §9).", "sigmoid(list)")
         .with_argument("list", "A list of numbers (e.g. logits); NULL elements count as NaN.")
         .with_sql_example("SELECT sigmoid([1.0, 2.0, 3.0]);")
         .build()

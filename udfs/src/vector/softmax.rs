@@ -9,7 +9,7 @@ use super::{kernels, lists};
 const NAME: &str = "softmax";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
-    Documentation::builder(DocSection { include: true, label: "Vector functions", description: None }, "Softmax of a list of numbers (max-shifted, float64): the probabilities a multi-class ensemble blends (seed-spec §9).", "softmax(list)")
+    Documentation::builder(DocSection { include: true, label: "Vector functions", description: None }, "Softmax of a list of numbers (max-shifted, float64): the probabilities a multi-class ensemble blends (docs/pipeline.md §9).", "softmax(list)")
         .with_argument("list", "A list of numbers (e.g. logits); NULL elements count as NaN.")
         .with_sql_example("SELECT softmax([1.0, 2.0, 3.0]);")
         .build()

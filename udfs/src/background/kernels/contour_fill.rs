@@ -89,9 +89,9 @@ pub fn fill_component_outer(
     out
 }
 
-/// The seed's "largest cell" mask: external contours of `mask` (OpenCV order), the one with the
+/// The winning recipe's "largest cell" mask: external contours of `mask` (OpenCV order), the one with the
 /// largest `cv2.contourArea` (first on ties), drawn filled; 0/1 bytes. All zeros when the mask
-/// has no set pixel (the seed would have failed on `max()` of an empty list).
+/// has no set pixel (the winning recipe would have failed on `max()` of an empty list).
 pub fn fill_largest_external_contour(mask: &[u8], width: usize, height: usize) -> Vec<u8> {
     let contours = find_external_contours(mask, width, height);
     match largest_contour(&contours) {

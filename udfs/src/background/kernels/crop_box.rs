@@ -1,7 +1,7 @@
-//! The crop of the seed's background generator (step 1): the box grown by a margin, truncated
+//! The crop of the winning recipe's background generator (step 1): the box grown by a margin, truncated
 //! like Python's `int()`, and clipped to the image.
 //!
-//! The seed did `x1 -= 16; y1 -= 16; x2 += 16; y2 += 16` on the float box, then `int()` each
+//! The winning recipe did `x1 -= 16; y1 -= 16; x2 += 16; y2 += 16` on the float box, then `int()` each
 //! (truncation toward zero), and sliced `img[y1:y2, x1:x2]` without clipping (a negative start
 //! would have wrapped around in numpy). Here the truncated box is clipped to the image and an
 //! empty result is an error.

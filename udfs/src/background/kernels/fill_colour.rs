@@ -1,11 +1,11 @@
-//! Background colour of the seed's generator (step 3).
+//! Background colour of the winning recipe's generator (step 3).
 //!
-//! The seed: `keep = 1 - dilated_mask`; per channel `v = img[..., c] * keep; fill[c] =
+//! The winning recipe: `keep = 1 - dilated_mask`; per channel `v = img[..., c] * keep; fill[c] =
 //! v[v > 150].mean()` assigned into a `uint8` array. The kept values above 150 are averaged
 //! (numpy sums integers exactly in `float64`, divides by the count) and the `uint8` cast
 //! truncates. Pixels under the dilated mask are 0 after the product, so they never count.
 //!
-//! **Decision:** when a channel has no kept value above 150 the seed got NaN (cast to 0); here
+//! **Decision:** when a channel has no kept value above 150 the winning recipe got NaN (cast to 0); here
 //! the fill falls back to the truncated mean of that channel over the kept pixels, or over the
 //! whole image when the dilated mask covers everything.
 

@@ -1,14 +1,14 @@
-//! Synthetic "background image" generator of the seed (`code/src/cdc/utils/background.py`,
+//! Synthetic "background image" generator of the winning recipe (`code/src/cdc/utils/background.py`,
 //! `notebooks/Background-Images.ipynb`; seed spec §5): paints the single white blood cell of an
 //! image over with the background colour, so that the result shows no cell.
 //!
-//! Bit-exact with the seed's OpenCV 4.10 / scikit-image 0.26 pipeline except for the random
-//! noise (the seed's RNG was unseeded; ours is `rand_mt::Mt64` from `BackgroundParams::seed`).
+//! Bit-exact with the winning recipe's OpenCV 4.10 / scikit-image 0.26 pipeline except for the random
+//! noise (the winning recipe's RNG was unseeded; ours is `rand_mt::Mt64` from `BackgroundParams::seed`).
 //! For an RGB `uint8` image and one box `[x1, y1, x2, y2]` (pixels, float; note the order: the
-//! seed's own tuples were `(x1, x2, y1, y2)`):
+//! recipe's own tuples were `(x1, x2, y1, y2)`):
 //!
 //! 1. The box grows by `margin` on every side, then each coordinate is truncated toward zero
-//!    (Python `int()`) ([`crop_box`](mod@crop_box)). **Deviation:** the seed did not clip (a
+//!    (Python `int()`) ([`crop_box`](mod@crop_box)). **Deviation:** the winning recipe did not clip (a
 //!    negative start wrapped around in numpy); here the box is clipped to the image, and an
 //!    empty clipped box is an error.
 //! 2. `grey` = OpenCV `RGB2GRAY` ([`grey`](mod@grey)); `t` = skimage Otsu threshold of all grey
@@ -19,7 +19,7 @@
 //!    `mask_kernel × mask_kernel` element ([`structuring_element`](mod@structuring_element),
 //!    [`dilate`](mod@dilate)); per channel, the mean of the pixels outside the dilated mask
 //!    whose value is `> 150`, truncated to `u8`. **Decision:** when a channel has no such pixel
-//!    (the seed would get NaN, cast to 0) the fill is the mean of that channel over all pixels
+//!    (the winning recipe would get NaN, cast to 0) the fill is the mean of that channel over all pixels
 //!    outside the dilated mask, or over the whole image when the dilated mask covers everything
 //!    (still truncated).
 //! 4. In the crop, the external contours of the mask ([`contours`](mod@contours), OpenCV
@@ -28,7 +28,7 @@
 //!    ([`contour_fill`](mod@contour_fill): holes filled, other blobs dropped) and dilated with
 //!    an elliptic `cell_kernel × cell_kernel` element: the cell mask `m`. **Decision:** no
 //!    contour (no dark pixel in the crop) gives an empty `m`, so the image comes back unchanged
-//!    (the seed raised on `max([])`).
+//!    (the winning recipe raised on `max([])`).
 //! 5. Where `m` is set, the pixel becomes the fill colour; `noise_fraction · h · w` random
 //!    crop positions (with replacement) get uniform integer noise in
 //!    `[−noise_amplitude, noise_amplitude]` per channel, clipped to `0 ..= 255`, visible only
@@ -67,7 +67,7 @@ pub const MAX_KERNEL: usize = 1024;
 /// Largest accepted `noise_fraction` (noise draws per crop pixel).
 pub const MAX_NOISE_FRACTION: f64 = 64.0;
 
-/// Parameters of [`make_background`]; `Default` gives the seed's values.
+/// Parameters of [`make_background`]; `Default` gives the winning recipe's values.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BackgroundParams {
     /// Pixels added on every side of the box before cropping (seed: 16).

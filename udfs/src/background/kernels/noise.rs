@@ -1,6 +1,6 @@
-//! Deterministic replacement of the seed's unseeded `np.random` noise.
+//! Deterministic replacement of the winning recipe's unseeded `np.random` noise.
 //!
-//! The seed picked `int(fraction · h · w)` pixel positions of the crop with replacement
+//! The winning recipe picked `int(fraction · h · w)` pixel positions of the crop with replacement
 //! (`np.random.randint` for y, then x) and added integer noise uniform in `[−a, a]` per channel
 //! to the constant fill there (numpy fancy-index `+=`: on a repeated position the last draw
 //! wins). Here the draws come from `rand_mt::Mt64` seeded with a `u64`, per position in the

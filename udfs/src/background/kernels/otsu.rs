@@ -13,7 +13,7 @@
 //! * the threshold is `centres[argmax(variance12)]` (first maximum).
 //!
 //! The same float operations in the same order are performed here, so the result is identical.
-//! The seed then used `mask = grey < t`, so a result equal to the minimum gives an empty mask.
+//! The winning recipe then used `mask = grey < t`, so a result equal to the minimum gives an empty mask.
 
 /// Otsu threshold of a grey image (any order of values); `None` for an empty input.
 ///

@@ -38,7 +38,7 @@ pub fn cut_holes(img: &Rgb, holes: &[Hole]) -> Rgb {
     out
 }
 
-/// The seed's CoarseDropout for a `size` x `size` image.
+/// The winning recipe's CoarseDropout for a `size` x `size` image.
 pub fn random_coarse_dropout(img: &Rgb, size: usize, rng: &mut Mt64) -> Rgb {
     let holes = sample_holes(rng, img.width, img.height, 3, size / 6, size / 6);
     cut_holes(img, &holes)

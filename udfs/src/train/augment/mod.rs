@@ -1,4 +1,4 @@
-//! The seed's training-image augmentations, ported from albumentations 1.4.22 running on
+//! The winning recipe's training-image augmentations, ported from albumentations 1.4.22 running on
 //! OpenCV 4.10 (uint8 paths), so a model trained here sees the images the Python seed saw.
 //!
 //! Each op takes explicit parameters (`*_with`/plain functions, compared against cv2 goldens in

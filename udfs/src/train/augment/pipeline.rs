@@ -1,4 +1,4 @@
-//! The seed's `light_augmentation_train` Compose, applied to an already resized square image.
+//! The winning recipe's `light_augmentation_train` Compose, applied to an already resized square image.
 
 use super::{Rgb, blur, clahe, coarse_dropout, color, flips, rng, shift_scale_rotate};
 use rand_mt::Mt64;
@@ -13,7 +13,7 @@ fn one_of(img: Rgb, rng: &mut Mt64, p: f64, weights: &[f64], apply: impl FnOnce(
 }
 
 /// Flip/turn, ShiftScaleRotate, one colour op, one blur/noise op, CoarseDropout, in that order.
-/// `rot90` turns by 1 or 3 quarter turns as the seed specifies (RandomRotate90 itself would also
+/// `rot90` turns by 1 or 3 quarter turns as the winning recipe specifies (RandomRotate90 itself would also
 /// draw 0 and 2). Never panics for images of at least 1x1; an empty image is returned as is.
 pub fn light_augmentation_train(img: &Rgb, rng: &mut Mt64) -> Rgb {
     if img.data.is_empty() {

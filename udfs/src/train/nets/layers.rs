@@ -76,7 +76,7 @@ pub fn goog_conv(cout: i64, k: i64, groups: i64) -> nn::Init {
     nn::Init::Randn { mean: 0., stdev: (2.0 * groups as f64 / (k * k * cout) as f64).sqrt() }
 }
 
-/// The seed's head: Xavier-uniform weights, zero bias (seed-spec §8.1).
+/// The winning recipe's head: Xavier-uniform weights, zero bias (docs/pipeline.md §8.1).
 pub fn head(p: nn::Path, features: i64, classes: i64) -> nn::Linear {
     let bound = (6.0 / (features + classes) as f64).sqrt();
     nn::linear(

@@ -131,7 +131,7 @@ impl Net {
 }
 
 /// Builds `arch` with `classes` outputs for square inputs of `input_size`, randomly
-/// initialised (the head as the seed: Xavier-uniform, zero bias).
+/// initialised (the head as the winning recipe: Xavier-uniform, zero bias).
 pub fn build(arch: &str, classes: i64, input_size: i64, device: tch::Device) -> Result<Net> {
     let (a, name) = Arch::parse(arch)?;
     if classes < 1 {

@@ -1,7 +1,7 @@
 //! Vision Transformer (patch 16; tiny/small/base/large) with timm's parameter names
 //! (`cls_token`, `pos_embed`, `patch_embed.proj`, `blocks.{i}.norm1|attn.qkv|attn.proj|norm2|
 //! mlp.fc1|mlp.fc2`, `norm`, `head`). Pooling is the class token, as timm's default for these
-//! models and the seed's ViT-L. The position table has one entry per patch of the model's input
+//! models and the winning recipe's ViT-L. The position table has one entry per patch of the model's input
 //! size plus the class token.
 use tch::nn::{self, Module};
 use tch::Tensor;

@@ -1,5 +1,5 @@
 //! YOLOX's training augmentations (yolox 0.3.0 `MosaicDetection`, `TrainTransform`,
-//! `data_augment.py`) with the seed's settings (seed-spec §4.3): mosaic of four images around
+//! `data_augment.py`) with the winning recipe's settings (docs/pipeline.md §4.3): mosaic of four images around
 //! a random centre (p 1.0), random affine (degrees 30, translate 0.1, scale 0.1-2, shear 2)
 //! over grey 114, mixup with a jittered, maybe flipped fifth image (p 0.8, only when the
 //! mosaic kept a box), HSV jitter (p 0.05), horizontal flip (p 0.5), letterbox. Ported for the
@@ -29,7 +29,7 @@ pub struct AugConfig {
     pub shear: f64,
 }
 
-/// The seed's exp (seed-spec §4.3).
+/// The winning recipe's exp (docs/pipeline.md §4.3).
 pub const SEED_AUG: AugConfig = AugConfig {
     mosaic_prob: 1.0,
     mixup_prob: 0.8,

@@ -1,5 +1,5 @@
-//! YOLOX's training loss (`YOLOXHead.get_losses`, yolox 0.3.0) with the seed's fork setting
-//! (seed-spec §4.1): SimOTA label assignment, then
+//! YOLOX's training loss (`YOLOXHead.get_losses`, yolox 0.3.0) with the winning recipe's fork setting
+//! (docs/pipeline.md §4.1): SimOTA label assignment, then
 //! `5·Σ(1 − GIoU) + Σ BCE(obj) + Σ BCE(cls, IoU-aware) [+ Σ L1 in the no-augmentation epochs]`,
 //! each divided by the number of foreground anchors. Ported op for op so that libtorch breaks
 //! ties (topk, argmin) as PyTorch does; checked against yolox itself in the goldens.

@@ -1,4 +1,4 @@
-//! The training loop of train_detector(), as the seed's YOLOX exp (seed-spec §4.3): SGD
+//! The training loop of train_detector(), as the winning recipe's YOLOX exp (docs/pipeline.md §4.3): SGD
 //! (momentum 0.9, Nesterov, weight decay 5e-4 on conv weights only), lr = lr_per_image x
 //! batch with a quadratic warm-up and cosine to 0.05x (`yoloxwarmcos`, constant in the
 //! no-augmentation epochs), EMA of the weights (0.9998, ramped), mosaic/mixup until the last
