@@ -1,1 +1,5 @@
-include!("udfs/build.rs");
+include!("udfs/build_native.rs");
+
+fn main() {
+    link_native_libraries();
+}

@@ -22,7 +22,7 @@ the obj logits, measured with onnxruntime on 16 fresh smear-like images, makes 0
 anchors score obj x cls >= 0.001 (on 300 of cytologia's synthetic smears, boxes per image before
 NMS: mean 39 / median 18 at 416, mean 11 / median 7 for YOLOX-S at 512). The classifier's logits are standardised over its calibration crops so
 the argmax spreads over the classes. Each model is then checked with onnxruntime (shapes,
-latency at batch 1 on this CPU, detectors: anchors >= 0.001 and that a blank input leaves the
+latency at batch 1 on the CPU it runs on, detectors: anchors >= 0.001 and that a blank input leaves the
 grid offsets small, which register_model reads as an undecoded export). Deterministic: the same
 files every run.
 

@@ -1,6 +1,7 @@
 """Where a classifier training step's time goes in PyTorch: ResNet-18 (timm) at 224, batch 32,
 random inputs, forward / backward / AdamW timed apart. The engine's side is the ignored unit test
-`classifier_step_profile` (udfs/src/train/trainer.rs); run both in the same minutes:
+`classifier_step_profile` (`git grep -n classifier_step_profile udfs` finds it); run both one right
+after the other on the same machine, so that both see the same load:
   cargo test --release --workspace --lib classifier_step_profile -- --ignored --nocapture
   .cytologia-env/torchref/bin/python scripts/bench/step_profile.py [--fused] [--rounds 6]
 (`scripts/setup --train-ref` makes the venv.)"""

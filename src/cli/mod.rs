@@ -59,7 +59,7 @@ enum Command {
     Functions {
         /// Show one function in full.
         name: Option<String>,
-        /// Print the whole reference as Markdown (the README's function reference).
+        /// Print the whole reference as Markdown (the function reference (docs/functions.md)).
         #[arg(long)]
         markdown: bool,
     },

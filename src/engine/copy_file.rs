@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use cytologia_kernels::fs::AtomicFile;
 use datafusion::arrow::csv::WriterBuilder;
 use datafusion::physical_plan::SendableRecordBatchStream;
 use futures::StreamExt;
@@ -25,35 +26,20 @@ pub fn local_csv_target(url: &str, ext: &str) -> Option<PathBuf> {
 
 /// Streams `stream` into `target` atomically; returns the rows written.
 pub async fn write_csv_atomic(target: &Path, mut stream: SendableRecordBatchStream) -> Result<u64> {
-    let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let file_name = target.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| "out.csv".into());
-    let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
-    let result = async {
-        let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        let mut writer = WriterBuilder::new().with_header(true).build(std::io::BufWriter::new(file));
-        let mut rows = 0u64;
-        while let Some(batch) = stream.next().await {
-            let batch = batch?;
-            rows += batch.num_rows() as u64;
-            writer.write(&batch)?;
-        }
-        let mut inner = writer.into_inner();
-        inner.flush().map_err(|e| Error::io(&tmp, e))?;
-        inner.get_ref().sync_all().map_err(|e| Error::io(&tmp, e))?;
-        Ok::<u64, Error>(rows)
+    let file = AtomicFile::new(target).map_err(|e| Error::io(target, e))?;
+    let tmp = file.tmp_path().to_path_buf();
+    let out = file.create().map_err(|e| Error::io(&tmp, e))?;
+    let mut writer = WriterBuilder::new().with_header(true).build(std::io::BufWriter::new(out));
+    let mut rows = 0u64;
+    // A failure anywhere drops `file`, which removes the temporary file.
+    while let Some(batch) = stream.next().await {
+        let batch = batch?;
+        rows += batch.num_rows() as u64;
+        writer.write(&batch)?;
     }
-    .await;
-    match result {
-        Ok(rows) => {
-            std::fs::rename(&tmp, target).map_err(|e| Error::io(target, e))?;
-            Ok(rows)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
+    writer.into_inner().flush().map_err(|e| Error::io(&tmp, e))?;
+    file.commit().map_err(|e| Error::io(target, e))?;
+    Ok(rows)
 }
 
 #[cfg(test)]

@@ -195,7 +195,7 @@ pub fn generate(
     let mut written = done.load(Ordering::Relaxed);
     let mut copy_file = |img: &PlannedImage, of: usize| -> Result<(), SynthError> {
         let bytes = train_bytes[of].as_deref().unwrap_or_default();
-        write_atomic(&images_dir.join(&img.name), bytes)?;
+        write_atomic(&images_dir.join(&img.name), bytes, false)?;
         written += 1;
         progress(written, total_files);
         Ok(())
@@ -246,14 +246,17 @@ pub fn generate(
     write_atomic(
         &out.join("train.csv"),
         writer::train_csv(&train_rows, &train_names).as_bytes(),
+        true,
     )?;
     write_atomic(
         &out.join("test.csv"),
         writer::test_csv(&test_rows, &test_names).as_bytes(),
+        true,
     )?;
     write_atomic(
         &out.join("test_truth.csv"),
         writer::truth_csv(&test_rows, &test_names).as_bytes(),
+        true,
     )?;
 
     let mut train_counts = vec![0; CLASS_NAMES.len()];
@@ -296,7 +299,7 @@ pub fn generate(
         source,
     })?;
     json.push(b'\n');
-    write_atomic(&path, &json)?;
+    write_atomic(&path, &json, true)?;
 
     Ok(SynthSummary {
         train_images: train.len(),
@@ -330,7 +333,7 @@ fn render_one(
                 source,
             }
         })?;
-    write_atomic(&path, &bytes)?;
+    write_atomic(&path, &bytes, false)?;
     Ok((r.boxes, keep.then_some(bytes)))
 }
 

@@ -3,33 +3,23 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use cytologia_kernels::fs::AtomicFile;
 use serde::Serialize;
 
 use super::SynthError;
 use super::classes::CLASS_NAMES;
 use super::faults::{OobBox, Row};
 
-fn tmp_path(path: &Path) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(".tmp");
-    PathBuf::from(s)
-}
-
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SynthError> {
-    let tmp = tmp_path(path);
-    fs::write(&tmp, bytes).map_err(|source| SynthError::Io {
-        path: tmp.clone(),
-        source,
-    })?;
-    fs::rename(&tmp, path).map_err(|source| {
-        let _ = fs::remove_file(&tmp);
-        SynthError::Io {
-            path: path.to_path_buf(),
-            source,
-        }
-    })
+/// Writes a dataset file atomically. Images are not flushed one by one (a dataset is cheap to
+/// make again, and an fsync per image would dominate the run); the CSV and manifest files are.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8], durable: bool) -> Result<(), SynthError> {
+    let io = |source| SynthError::Io { path: path.to_path_buf(), source };
+    let file = AtomicFile::new(path).map_err(io)?;
+    let file = if durable { file } else { file.not_durable() };
+    fs::write(file.tmp_path(), bytes).map_err(io)?;
+    file.commit().map_err(io)
 }
 
 fn class_name(c: usize) -> &'static str {

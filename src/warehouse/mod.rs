@@ -1,6 +1,8 @@
 //! The warehouse: every table is a Delta table under one root (a local folder by default, S3
 //! with the `s3` feature). Writes stream their input into Parquet files and become visible in
 //! one atomic commit, so a failed or killed statement leaves the previous version intact.
+#[cfg(feature = "s3")]
+mod s3;
 mod schema;
 pub mod view;
 
@@ -44,6 +46,8 @@ pub fn check_name(name: &str) -> Result<()> {
 
 impl Warehouse {
     pub fn open(root: Url, storage_options: HashMap<String, String>) -> Result<Self> {
+        #[cfg(feature = "s3")]
+        s3::register();
         // A builder rooted at the warehouse gives an object store with the same credentials and
         // options Delta uses for the tables.
         let builder = DeltaTableBuilder::from_url(root.clone())

@@ -37,7 +37,7 @@ fn demo_writes_a_complete_submission_and_a_score_and_keeps_it_on_failure() {
     let s: f64 = score.lines().nth(1).unwrap().parse().unwrap();
     assert!((0.0..=1.0).contains(&s), "{score}");
     // The test images go to the detector the demo trained, registered from its checkpoint (60
-    // images are too few for it to find much: the 600-image demo's scores are in the README),
+    // images are too few for it to find much: the 600-image demo's scores are in docs/benchmarks.md),
     // and the classifier crops of its validation fold come from its out-of-fold boxes.
     assert_eq!(csv(&wh, "SELECT format, fold FROM models WHERE name = 'yolox_nano_demo_fold0'"), "format,fold\nsafetensors,0\n");
     assert_eq!(csv(&wh, "SELECT count(*) AS n FROM detections WHERE model <> 'yolox_nano_demo_fold0'"), "n\n0\n");

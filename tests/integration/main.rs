@@ -5,5 +5,4 @@ mod inference;
 mod pipeline;
 mod common;
 mod s3;
-mod slt;
 mod training;

@@ -1,6 +1,6 @@
 //! The function reference. Every SQL function carries its `Documentation`; `cytologia
-//! functions` and the README's reference are both rendered from [`all_functions`].
-use datafusion::logical_expr::Documentation;
+//! functions` and docs/functions.md are both rendered from [`all_functions`].
+use datafusion::logical_expr::{DocSection, Documentation};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum FunctionKind {
@@ -59,4 +59,9 @@ pub fn reference_markdown(funcs: &[FunctionDoc]) -> String {
         s.push_str(&to_markdown(f));
     }
     s
+}
+
+/// A family's section of the reference page.
+pub const fn section(label: &'static str) -> DocSection {
+    DocSection { include: true, label, description: None }
 }

@@ -2,7 +2,7 @@
 //! function is a thin adapter in a file named after it, carrying its documentation.
 //!
 //! `register_all(ctx, env)` installs them all; `all_functions()` lists their documentation
-//! (the source of `cytologia functions` and the README's reference).
+//! (the source of `cytologia functions` and docs/functions.md).
 pub mod docs;
 pub mod env;
 pub mod error;

@@ -2,16 +2,16 @@ use std::sync::LazyLock;
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::error::Result;
-use datafusion::logical_expr::{ColumnarValue, DocSection, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, TypeSignature, Volatility};
+use datafusion::logical_expr::{ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, TypeSignature, Volatility};
 
-use super::kernels::{BackgroundParams, make_background};
-use crate::image::codec::{self, Pixels};
+use cytologia_kernels::background::{BackgroundParams, make_background};
+use cytologia_kernels::image::codec::{self, Pixels};
 
 const NAME: &str = "make_background";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Image functions", description: None },
+        super::SECTION,
         "The winning recipe's synthetic background image (docs/pipeline.md §5) for an image with a single cell: the \
          box grown by 16 px, Otsu threshold of the grey image (cells are dark), background colour = \
          per-channel mean of the values above 150 outside the mask dilated by a 24-px ellipse, the \

@@ -2,8 +2,6 @@
 //! class of its background-aware classifiers. `kernels` is the generator (bit-exact with the
 //! seed's OpenCV / scikit-image code except the noise, goldens in tests/goldens/background);
 //! `make_background` is its SQL function.
-pub mod kernels;
-
 mod make_background;
 
 use std::sync::Arc;
@@ -11,6 +9,9 @@ use std::sync::Arc;
 use datafusion::logical_expr::ScalarUDF;
 
 pub const FAMILY: &str = "background";
+
+/// The reference page's section of this family.
+pub(crate) const SECTION: datafusion::logical_expr::DocSection = crate::docs::section("Image functions");
 
 pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
     vec![Arc::new(ScalarUDF::new_from_impl(make_background::MakeBackground::default()))]

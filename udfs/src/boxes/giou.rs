@@ -4,15 +4,15 @@ use datafusion::arrow::array::{Array, AsArray, Float64Array};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type};
 use datafusion::error::Result;
-use datafusion::logical_expr::{ColumnarValue, DocSection, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
 
-use super::geometry;
+use cytologia_kernels::boxes::geometry;
 
 const NAME: &str = "giou";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Box functions", description: None },
+        super::SECTION,
         "Generalised IoU of two boxes exactly as the challenge metric computes it (docs/pipeline.md §11.1, \
          eps 1e-16): IoU - (C - U) / C with C the enclosing box. In [-1, 1].",
         "giou(ax1, ay1, ax2, ay2, bx1, by1, bx2, by2)",

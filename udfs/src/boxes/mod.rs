@@ -2,22 +2,19 @@
 //! plain Rust checked against the Python libraries by goldens; each SQL function lives in its
 //! own file.
 pub mod box_lists;
-pub mod fusion;
-pub mod geometry;
-pub mod nms;
 
 mod giou;
 mod round_half_even;
 mod wbf;
-
-#[cfg(test)]
-mod boxes_goldens;
 
 use std::sync::Arc;
 
 use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 
 pub const FAMILY: &str = "boxes";
+
+/// The reference page's section of this family.
+pub(crate) const SECTION: datafusion::logical_expr::DocSection = crate::docs::section("Box functions");
 
 pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
     vec![

@@ -4,13 +4,13 @@ use datafusion::arrow::array::{Array, AsArray, Int64Array};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type};
 use datafusion::error::{DataFusionError, Result};
-use datafusion::logical_expr::{ColumnarValue, DocSection, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
 
 const NAME: &str = "round_half_even";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Box functions", description: None },
+        super::SECTION,
         "Rounds to the nearest integer with ties to even, as numpy's `np.round` (the winning recipe rounds \
          fused boxes this way; SQL's round() sends ties away from zero). Returns BIGINT; NaN or \
          infinite input is an error.",

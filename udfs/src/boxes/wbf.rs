@@ -7,16 +7,16 @@ use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Float64Typ
 use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, DocSection, Documentation, EmitTo, GroupsAccumulator, Signature, TypeSignature, Volatility};
+use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature, TypeSignature, Volatility};
 use rayon::prelude::*;
 
-use super::fusion::{self, RawBox};
+use cytologia_kernels::boxes::fusion::{self, RawBox};
 
 const NAME: &str = "wbf";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Box functions", description: None },
+        super::SECTION,
         "Aggregate: weighted boxes fusion of one image's raw boxes with the exact semantics of \
          ensemble_boxes 1.0.9 `weighted_boxes_fusion` as the winning recipe called it (docs/pipeline.md §6.1-6.2: \
          coordinates normalised by the image size, one model list, boxes below `skip_box_thr` \

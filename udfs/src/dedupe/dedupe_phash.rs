@@ -5,16 +5,16 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
-use datafusion::logical_expr::{col, DocSection, Documentation, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{col, Documentation, LogicalPlan, LogicalPlanBuilder};
 
-use super::rule::{dedupe, Image};
+use cytologia_kernels::dedupe::rule::{dedupe, Image};
 use crate::tablefn::{collect_then, InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
 
 const NAME: &str = "dedupe_phash";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Dedupe functions", description: None },
+        super::SECTION,
         "The winning recipe's duplicate-removal rule: images with exactly equal PHash form a group; in each \
          pass, a group of two or more images that are all train images loses its last member \
          (members ordered by name; the winning recipe used filesystem order, which cannot be reproduced). \

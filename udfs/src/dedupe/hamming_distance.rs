@@ -4,17 +4,15 @@ use datafusion::arrow::array::{Array, AsArray, Int64Array};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::error::{DataFusionError, Result};
-use datafusion::logical_expr::{
-    ColumnarValue, DocSection, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
-};
+use datafusion::logical_expr::{ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
 
-use crate::image::perceptual_hash::hamming_distance_hex;
+use cytologia_kernels::image::perceptual_hash::hamming_distance_hex;
 
 const NAME: &str = "hamming_distance";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Dedupe functions", description: None },
+        super::SECTION,
         "The number of differing bits between two hex hashes of equal length (e.g. two `phash` \
          values), for near-duplicate clustering. NULL when either is NULL; an error when the \
          lengths differ or a value is not hex.",

@@ -1,7 +1,5 @@
 //! Family `dedupe`: perceptual-hash duplicates. The rule is a kernel (`rule`); the hash itself
 //! is the image family's `phash`.
-pub mod rule;
-
 mod dedupe_phash;
 mod hamming_distance;
 
@@ -10,6 +8,9 @@ use std::sync::Arc;
 use crate::tablefn::TableFnRef;
 
 pub const FAMILY: &str = "dedupe";
+
+/// The reference page's section of this family.
+pub(crate) const SECTION: datafusion::logical_expr::DocSection = crate::docs::section("Dedupe functions");
 
 pub fn scalar_functions() -> Vec<Arc<datafusion::logical_expr::ScalarUDF>> {
     vec![Arc::new(datafusion::logical_expr::ScalarUDF::new_from_impl(hamming_distance::HammingDistance::default()))]

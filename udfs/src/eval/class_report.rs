@@ -4,16 +4,17 @@ use datafusion::arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, 
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
-use datafusion::logical_expr::{DocSection, Documentation, LogicalPlan};
+use datafusion::logical_expr::{Documentation, LogicalPlan};
 
-use super::{f1, grouped};
+use super::grouped;
+use cytologia_kernels::eval::f1;
 use crate::tablefn::{collect_then, InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
 
 const NAME: &str = "class_report";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Evaluation functions", description: None },
+        super::SECTION,
         "Per-class support, predicted count, true positives, precision, recall, F1 and error rate \
          (1 - recall: the share of the class's true rows given another label) over any \
          predictions-vs-truth input, per group of the `fold` and `model` columns when the input \

@@ -5,16 +5,16 @@ use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, DocSection, Documentation, Signature, TypeSignature, Volatility};
+use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Documentation, Signature, TypeSignature, Volatility};
 
-use super::coco::{coco_ap, CocoImage};
+use cytologia_kernels::eval::coco::{coco_ap, CocoImage};
 use crate::boxes::box_lists;
 
 const NAME: &str = "coco_map";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Evaluation functions", description: None },
+        super::SECTION,
         "Aggregate over images: COCO box AP as pycocotools' COCOeval computes it for one category \
          (IoU thresholds 0.50:0.05:0.95, 101 recall points, at most 100 detections per image by \
          score, area range 'all'). Each row is one image with its ground-truth boxes and its \

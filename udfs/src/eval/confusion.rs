@@ -5,7 +5,7 @@ use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
-use datafusion::logical_expr::{DocSection, Documentation, LogicalPlan};
+use datafusion::logical_expr::{Documentation, LogicalPlan};
 
 use super::grouped;
 use crate::tablefn::{collect_then, InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
@@ -14,7 +14,7 @@ const NAME: &str = "confusion";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Evaluation functions", description: None },
+        super::SECTION,
         "The confusion matrix of any predictions-vs-truth input, per group of the `fold` and \
          `model` columns when present (or `group_by`). Long form (default): one row per (truth, \
          pred) pair that occurs, with its count. `wide => true`: one row per true label and one \

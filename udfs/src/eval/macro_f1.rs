@@ -6,15 +6,15 @@ use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, DocSection, Documentation, Signature, Volatility};
+use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Documentation, Signature, Volatility};
 
-use super::f1;
+use cytologia_kernels::eval::f1;
 
 const NAME: &str = "macro_f1";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Evaluation functions", description: None },
+        super::SECTION,
         "Aggregate: macro-averaged F1 with scikit-learn's semantics (`f1_score(average='macro')`): \
          the classes are the union of the labels seen in truth and prediction (compared as text), \
          a class never predicted or never true scores 0. A NULL prediction counts as the label \

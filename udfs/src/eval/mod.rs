@@ -1,9 +1,6 @@
 //! Family `eval`: the challenge metric's parts, per-class error analysis and detection AP.
 //! `f1` (scikit-learn semantics) and `coco` (pycocotools semantics) are the kernels, checked
 //! by goldens; each SQL function is its own file.
-pub mod coco;
-pub mod f1;
-
 mod class_report;
 mod coco_map;
 mod confusion;
@@ -17,6 +14,9 @@ use datafusion::logical_expr::AggregateUDF;
 use crate::tablefn::TableFnRef;
 
 pub const FAMILY: &str = "eval";
+
+/// The reference page's section of this family.
+pub(crate) const SECTION: datafusion::logical_expr::DocSection = crate::docs::section("Evaluation functions");
 
 pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
     vec![Arc::new(AggregateUDF::new_from_impl(macro_f1::MacroF1::default())), Arc::new(AggregateUDF::new_from_impl(coco_map::CocoMap::default()))]

@@ -4,15 +4,13 @@ use datafusion::arrow::array::{Array, AsArray, Int64Array};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
 use datafusion::error::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, DocSection, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, TypeSignature, Volatility,
-};
+use datafusion::logical_expr::{ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, TypeSignature, Volatility};
 
-use super::pandas_cut::CutBins;
+use cytologia_kernels::folds::pandas_cut::CutBins;
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Fold functions", description: None },
+        super::SECTION,
         "The bin index (0..k-1) that `pandas.cut(x, bins=k)` gives a value, given the column's \
          minimum and maximum: k equal-width right-closed bins whose lower edge is extended by \
          0.1% of the range. NULL for NULL/NaN input or values outside the range.",

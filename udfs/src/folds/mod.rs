@@ -2,16 +2,8 @@
 //! Kernels (no DataFusion types): [`numpy_rng`] (numpy legacy `RandomState`, MT19937),
 //! [`iterstrat`] (`MultilabelStratifiedKFold(shuffle=True)` and a group-aware variant),
 //! [`pandas_cut`] (`pandas.cut(x, bins=k)`). SQL functions: `cut_bin`, `multilabel_kfold`.
-pub mod iterstrat;
-pub mod numpy_rng;
-pub mod pandas_cut;
-
 mod cut_bin;
 mod multilabel_kfold;
-
-pub use iterstrat::{multilabel_stratified_kfold, multilabel_stratified_kfold_grouped};
-pub use numpy_rng::NumpyRandomState;
-pub use pandas_cut::{cut_bin, CutBins};
 
 use std::sync::Arc;
 
@@ -20,6 +12,9 @@ use datafusion::logical_expr::ScalarUDF;
 use crate::tablefn::TableFnRef;
 
 pub const FAMILY: &str = "folds";
+
+/// The reference page's section of this family.
+pub(crate) const SECTION: datafusion::logical_expr::DocSection = crate::docs::section("Fold functions");
 
 pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
     vec![Arc::new(ScalarUDF::new_from_impl(cut_bin::CutBin::default()))]

@@ -6,16 +6,16 @@ use datafusion::arrow::compute::{cast, sort_to_indices, take};
 use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema};
 use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
-use datafusion::logical_expr::{col, DocSection, Documentation, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{col, Documentation, LogicalPlan, LogicalPlanBuilder};
 
-use super::iterstrat::{multilabel_stratified_kfold, multilabel_stratified_kfold_grouped};
+use cytologia_kernels::folds::iterstrat::{multilabel_stratified_kfold, multilabel_stratified_kfold_grouped};
 use crate::tablefn::{collect_then, InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
 
 const NAME: &str = "multilabel_kfold";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Fold functions", description: None },
+        super::SECTION,
         "Multilabel stratified k-fold assignment, identical to iterstrat's \
          `MultilabelStratifiedKFold(n_splits=k, shuffle=True, random_state=seed)` applied to the \
          rows ordered by `id` ascending (labels are cast to booleans as iterstrat does; numpy's \

@@ -2,17 +2,15 @@ use std::sync::LazyLock;
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::error::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, DocSection, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
-};
+use datafusion::logical_expr::{ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
 
-use super::{codec, crop_box};
+use cytologia_kernels::image::{codec, crop_box};
 
 const NAME: &str = "crop";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Image functions", description: None },
+        super::SECTION,
         "Cuts a box out of an image as the winning recipe's dump_boxes did (docs/pipeline.md §7.1): coordinates \
          rounded half to even, grown by `margin` pixels, clipped to [0, W-1] x [0, H-1], sliced \
          end-exclusive; returns lossless PNG bytes (RGB). `margin => -1` returns the whole image. \

@@ -2,9 +2,7 @@ use std::sync::LazyLock;
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::error::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, DocSection, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
-};
+use datafusion::logical_expr::{ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
 
 use super::value::{pixels_array, pixels_type, ImageColumn};
 
@@ -12,7 +10,7 @@ const NAME: &str = "decode_image";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Image functions", description: None },
+        super::SECTION,
         "Decodes an image to RGB pixels: a struct `{width, height, channels, data}` with row-major \
          interleaved RGB8 data. JPEG goes through libjpeg-turbo, so pixels are identical to PIL's; \
          grey is replicated and alpha dropped as PIL's `convert(\"RGBA\").convert(\"RGB\")` does.",

@@ -3,18 +3,16 @@ use std::sync::{Arc, LazyLock};
 use datafusion::arrow::array::BinaryArray;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::error::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, DocSection, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
-};
+use datafusion::logical_expr::{ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
 
-use super::codec;
+use cytologia_kernels::image::codec;
 use super::value::ImageColumn;
 
 const NAME: &str = "encode_png";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Image functions", description: None },
+        super::SECTION,
         "Encodes an image as lossless PNG bytes (RGB8), e.g. to store crops or export pixels.",
         "encode_png(image)",
     )

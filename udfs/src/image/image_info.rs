@@ -3,9 +3,7 @@ use std::sync::{Arc, LazyLock};
 use datafusion::arrow::array::{ArrayRef, Int32Builder, StringBuilder, StructArray};
 use datafusion::arrow::datatypes::{DataType, Field, Fields};
 use datafusion::error::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, DocSection, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
-};
+use datafusion::logical_expr::{ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
 
 use super::value::ImageColumn;
 
@@ -13,7 +11,7 @@ const NAME: &str = "image_info";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Image functions", description: None },
+        super::SECTION,
         "Reads an image's size and channel count from its header, without decoding pixels. \
          Accepts encoded bytes, a decoded pixel struct or a path.",
         "image_info(image)",

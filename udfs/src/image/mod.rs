@@ -1,15 +1,6 @@
 //! Family `image`: the image value and functions over it. Kernels (`codec`) know nothing of
 //! DataFusion; each SQL function lives in its own file.
 pub mod box_args;
-pub mod codec;
-pub mod crop_box;
-pub mod cv_resize;
-pub mod listing;
-pub mod perceptual_hash;
-pub mod pil_convert;
-pub mod pil_decode;
-pub mod pil_resample;
-pub mod stats;
 pub mod value;
 
 mod crop;
@@ -19,16 +10,14 @@ mod image_info;
 mod phash;
 mod read_images;
 
-#[cfg(test)]
-mod cv_resize_goldens;
-#[cfg(test)]
-mod phash_goldens;
-
 use std::sync::Arc;
 
 use datafusion::logical_expr::ScalarUDF;
 
 pub const FAMILY: &str = "image";
+
+/// The reference page's section of this family.
+pub(crate) const SECTION: datafusion::logical_expr::DocSection = crate::docs::section("Image functions");
 
 pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
     vec![

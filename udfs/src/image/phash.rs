@@ -3,18 +3,16 @@ use std::sync::{Arc, LazyLock};
 use datafusion::arrow::array::StringArray;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::error::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, DocSection, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
-};
+use datafusion::logical_expr::{ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
 
-use super::perceptual_hash::phash_rgb;
+use cytologia_kernels::image::perceptual_hash::phash_rgb;
 use super::value::ImageColumn;
 
 const NAME: &str = "phash";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Image functions", description: None },
+        super::SECTION,
         "The perceptual hash of an image, bit-identical to imagededup's `PHash.encode_image`: PIL \
          decode to RGB, PIL's Lanczos resize to 32x32, PIL's 'L' conversion, scipy's DCT-II \
          (pocketfft's rounding reproduced), 8x8 block, median without the DC term, `>=`, \

@@ -9,13 +9,13 @@ use datafusion::catalog::streaming::StreamingTable;
 use datafusion::datasource::provider_as_source;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
-use datafusion::logical_expr::{DocSection, Documentation, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{Documentation, LogicalPlan, LogicalPlanBuilder};
 use datafusion::common::ScalarValue;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::PartitionStream;
 use sha2::{Digest, Sha256};
 
-use super::{codec, listing, perceptual_hash as phash, stats};
+use cytologia_kernels::image::{codec, listing, perceptual_hash as phash, stats};
 use crate::env::ProgressSink;
 use crate::tablefn::{InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
 
@@ -24,7 +24,7 @@ const BATCH: usize = 32;
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Image functions", description: None },
+        super::SECTION,
         "Reads every image file under a folder, glob or file: one row per file with its size, \
          mean and population std over all RGB values and per channel, the PHash of imagededup \
          (bit-identical), the file's sha256, and `error` (NULL, or why the file could not be read: \

@@ -13,7 +13,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Fields, Int32Type};
 use datafusion::error::{DataFusionError, Result};
 use rayon::prelude::*;
 
-use super::codec::{self, ImageHeader, Pixels};
+use cytologia_kernels::image::codec::{self, ImageHeader, Pixels};
 use crate::error::UdfError;
 
 /// The pixel struct type.

@@ -8,18 +8,18 @@ use datafusion::common::ScalarValue;
 use datafusion::datasource::provider_as_source;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
-use datafusion::logical_expr::{DocSection, Documentation, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{Documentation, LogicalPlan, LogicalPlanBuilder};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::PartitionStream;
 
-use super::annotations::{self, Kind, Record};
+use cytologia_kernels::ingest::annotations::{self, Kind, Record};
 use crate::tablefn::{InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
 
 const NAME: &str = "read_annotations";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Ingest functions", description: None },
+        super::SECTION,
         "Reads one of the challenge's CSV files strictly, keeping the file's line order in \
          `row_number` (1 = first data line). `kind => 'train'` expects `NAME,x1,y1,x2,y2,class` and \
          returns `row_number, name, x1, y1, x2, y2, class`; `'test'` expects `trustii_id,NAME`; \

@@ -8,10 +8,10 @@ use datafusion::arrow::compute::{cast, take};
 use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::async_udf::AsyncScalarUDFImpl;
-use datafusion::logical_expr::{ColumnarValue, DocSection, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
 
 use super::call_args::CallArgs;
-use super::classifier::{self, ClassifyOptions, Tta};
+use super::inference::classification::{self as classifier, ClassifyOptions, Tta};
 use super::registry::{self, Task};
 use crate::env::EnvRef;
 use crate::image::value::ImageColumn;
@@ -21,7 +21,7 @@ pub const PARAMS: &[&str] = &["image", "model", "tta", "batch_size", "device", "
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Model functions", description: None },
+        super::SECTION,
         "Runs a registered classifier (or multi-label model) on each image and returns its logits as \
          a list of float32 in the model's class order. Input as the winning recipe (docs/pipeline.md §8.2, §8.5): \
          square resize to the model's size with OpenCV INTER_LANCZOS4 (aspect not kept), x/255, \

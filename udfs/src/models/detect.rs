@@ -6,7 +6,7 @@ use datafusion::error::Result;
 use datafusion::functions::core::expr_fn::get_field;
 use datafusion::logical_expr::async_udf::AsyncScalarUDF;
 use datafusion::logical_expr::expr::ScalarFunction;
-use datafusion::logical_expr::{cast, col, lit, DocSection, Documentation, Expr, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{cast, col, lit, Documentation, Expr, LogicalPlan, LogicalPlanBuilder};
 
 use super::detect_boxes::DetectBoxes;
 use super::registry::{self, Task};
@@ -17,7 +17,7 @@ const NAME: &str = "detect";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Model functions", description: None },
+        super::SECTION,
         "Runs a registered YOLOX detector over a table of images: one row per box with the image \
          name, width, height, `x1, y1, x2, y2` (float64, image pixels), score, model, model_sha256 \
          and `crop`, the box's crop (box rounded half to even, margin 16, clipped as docs/pipeline.md §7.1) \
@@ -88,8 +88,9 @@ impl TableFn for Detect {
             Some(list) => {
                 let mut v: Vec<registry::ModelInfo> = Vec::new();
                 for n in list.split(',').map(str::trim) {
-                    let found: Vec<_> = if n.contains('*') {
-                        let m: Vec<_> = all.iter().filter(|m| m.task == Task::Detector.as_str() && glob(n, &m.name)).cloned().collect();
+                    let found: Vec<_> = if let Some(pattern) = model_pattern(n) {
+                        let pattern = pattern.map_err(|e| a.error(format!("model pattern '{n}': {e}")))?;
+                        let m: Vec<_> = all.iter().filter(|m| m.task == Task::Detector.as_str() && pattern.matches(&m.name)).cloned().collect();
                         if m.is_empty() {
                             return Err(a.error(format!("no registered detector matches '{n}'")));
                         }
@@ -111,7 +112,7 @@ impl TableFn for Detect {
             }
         }
         let precision = a.str("precision")?.to_string();
-        crate::train::autocast::Precision::parse(&precision, tch::Device::Cpu).map_err(|e| a.error(e.to_string()))?;
+        cytologia_nn::autocast::Precision::parse(&precision, tch::Device::Cpu).map_err(|e| a.error(e.to_string()))?;
         let device = a.opt_str("device").map(String::from).unwrap_or_else(|| call.env.config().device.clone());
         let mut plans = Vec::with_capacity(infos.len());
         for info in &infos {
@@ -163,32 +164,24 @@ impl TableFn for Detect {
     }
 }
 
-/// Whether `name` matches `pattern`, where '*' stands for any run of characters.
-fn glob(pattern: &str, name: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if parts.len() == 1 {
-        return name == pattern;
-    }
-    if !name.starts_with(first) || name.len() < first.len() + last.len() || !name.ends_with(last) {
-        return false;
-    }
-    let mut rest = &name[first.len()..name.len() - last.len()];
-    for p in &parts[1..parts.len() - 1] {
-        match rest.find(p) {
-            Some(i) => rest = &rest[i + p.len()..],
-            None => return false,
-        }
-    }
-    true
+/// The pattern a model name is, when it is one ('*', '?' or '[...]' as in shell globs).
+fn model_pattern(name: &str) -> Option<Result<glob::Pattern, glob::PatternError>> {
+    name.contains(['*', '?', '[']).then(|| glob::Pattern::new(name))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::glob;
+    use super::model_pattern;
+
+    fn glob(pattern: &str, name: &str) -> bool {
+        match model_pattern(pattern) {
+            Some(p) => p.unwrap().matches(name),
+            None => pattern == name,
+        }
+    }
 
     #[test]
-    fn glob_matches_stars_anywhere() {
+    fn model_patterns_are_shell_globs() {
         assert!(glob("*", "x"));
         assert!(glob("yolox_s_fold*", "yolox_s_fold3"));
         assert!(!glob("yolox_s_fold*", "yolox_nano_fold3"));
@@ -196,5 +189,7 @@ mod tests {
         assert!(glob("a*b*c", "a_b_c") && glob("a*b*c", "abc") && !glob("a*b*c", "acb"));
         assert!(!glob("ab*ba", "aba"), "the prefix and suffix must not overlap");
         assert!(glob("exact", "exact") && !glob("exact", "exact1"));
+        assert!(glob("yolox_fold[02]", "yolox_fold2") && !glob("yolox_fold[02]", "yolox_fold1"));
+        assert!(model_pattern("bad[").unwrap().is_err());
     }
 }

@@ -6,10 +6,10 @@ use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
 use datafusion::arrow::datatypes::{DataType, Field, Fields};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::async_udf::AsyncScalarUDFImpl;
-use datafusion::logical_expr::{ColumnarValue, DocSection, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
 
 use super::call_args::CallArgs;
-use super::detector::{self, DetectOptions};
+use super::inference::detection::{self as detector, DetectOptions};
 use super::registry::{self, Task};
 use crate::env::EnvRef;
 use crate::image::value::{pixels_array, pixels_type, ImageColumn};
@@ -19,7 +19,7 @@ pub const PARAMS: &[&str] = &["image", "model", "confidence", "nms_iou", "batch_
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Model functions", description: None },
+        super::SECTION,
         "Runs a registered YOLOX detector on each image and returns its boxes as a list of structs \
          `{x1, y1, x2, y2 (float64, image pixels), score (float32), width, height (the image), crop \
          (the box's §7.1 crop as a pixel struct)}` in descending score order, for use with `unnest`. \

@@ -2,20 +2,20 @@ use std::sync::LazyLock;
 
 use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
-use datafusion::logical_expr::{DocSection, Documentation, LogicalPlan};
+use datafusion::logical_expr::{Documentation, LogicalPlan};
 use futures::FutureExt;
 
 use super::model_rows;
 use super::registry::{self, ModelInfo};
 use crate::env::EnvRef;
 use crate::tablefn::{run_once, Args, InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
-use crate::train::yolox::{onnx_export, Preset, Yolox};
+use cytologia_nn::yolox::{onnx_export, Preset, Yolox};
 
 const NAME: &str = "export_onnx";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Model functions", description: None },
+        super::SECTION,
         "Exports a registered YOLOX detector (safetensors weights, e.g. from train_detector()) to an \
          ONNX file written by the engine itself (opset 17, batch size dynamic, batch norms folded into \
          the convolutions, output [N, anchors, 5 + classes] with box offsets not grid-decoded, as the \
@@ -88,7 +88,7 @@ async fn export(r: Request, env: EnvRef) -> Result<datafusion::arrow::array::Rec
     let all = registry::load_all(env.as_ref()).await?;
     let m = all.iter().find(|m| m.name == r.model).ok_or_else(|| fail(format!("no model named '{}' ({} registered)", r.model, all.len())))?.clone();
     let arch = m.architecture.clone().unwrap_or_default();
-    if m.format != "safetensors" || !crate::runtime::torch_yolox::serves(&arch) {
+    if m.format != "safetensors" || !cytologia_nn::runtime::torch_yolox::serves(&arch) {
         return Err(fail(format!("'{}' is a {} model of architecture '{arch}': only YOLOX safetensors detectors are exported", m.name, m.format)));
     }
     let weights = m.verified_path().map_err(fail)?.to_string();

@@ -1,11 +1,8 @@
 //! Family `models`: the model registry and inference (detect, classify). Kernels
 //! (`yolox`, `imagenet`, `detector`, `classifier`) know nothing of DataFusion; each SQL
 //! function lives in its own file.
-pub mod classifier;
-pub mod detector;
-pub mod imagenet;
+pub mod inference;
 pub mod registry;
-pub mod yolox;
 
 mod call_args;
 mod classify;
@@ -26,6 +23,9 @@ use crate::env::EnvRef;
 use crate::tablefn::TableFnRef;
 
 pub const FAMILY: &str = "models";
+
+/// The reference page's section of this family.
+pub(crate) const SECTION: datafusion::logical_expr::DocSection = crate::docs::section("Model functions");
 
 /// Inference runs as async scalar functions (DataFusion batches their input by
 /// `ideal_batch_size` and awaits them off the reactor). They need the engine to read

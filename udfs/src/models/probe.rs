@@ -1,9 +1,9 @@
 //! What registration learns by loading a model once: its hash, input side, output width and,
 //! for YOLOX exports, whether the grid decode is inside the graph.
 use super::registry::{file_sha256, Task};
-use super::yolox;
+use cytologia_kernels::yolox;
 use crate::error::{Result, UdfError};
-use crate::runtime::model_runtime::{self, Format, ModelFile, Tensor};
+use cytologia_nn::runtime::model_runtime::{self, Format, ModelFile, Tensor};
 
 pub struct Probed {
     pub sha256: String,
@@ -20,7 +20,7 @@ pub fn probe(path: &str, format: Format, task: Task, size: Option<i64>, preset: 
     let mut file = ModelFile::graph(path, &sha256, format);
     if format == Format::Safetensors {
         let arch = architecture.ok_or_else(|| UdfError::Other("safetensors weights need architecture => (a timm name such as 'resnet18', or 'yolox_s' for a detector)".into()))?;
-        if (task == Task::Detector) != crate::runtime::torch_yolox::serves(arch) {
+        if (task == Task::Detector) != cytologia_nn::runtime::torch_yolox::serves(arch) {
             return Err(UdfError::Other(format!("architecture '{arch}' does not fit a {} (detectors: yolox_nano ... yolox_x; classifiers: timm names)", task.as_str())));
         }
         file.architecture = Some(arch.to_string());

@@ -2,7 +2,7 @@ use std::sync::LazyLock;
 
 use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
-use datafusion::logical_expr::{DocSection, Documentation, LogicalPlan};
+use datafusion::logical_expr::{Documentation, LogicalPlan};
 use futures::FutureExt;
 
 use super::model_rows;
@@ -10,14 +10,14 @@ use super::probe;
 use super::registry::{self, ModelInfo, Task};
 use crate::env::EnvRef;
 use crate::error::UdfError;
-use crate::runtime::model_runtime::Format;
+use cytologia_nn::runtime::model_runtime::Format;
 use crate::tablefn::{run_once, Args, InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
 
 const NAME: &str = "register_model";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Model functions", description: None },
+        super::SECTION,
         "Registers a model file in the `models` table and returns its row. The weights are hashed \
          (sha256) now; functions later refuse a file whose hash changed. The file is loaded once to \
          check it: a missing or malformed file is an error. `input_size` is read from the graph when \

@@ -1,8 +1,6 @@
 //! The `models` table as the functions see it: lookup by name or by the task's default,
 //! hashing of weight files, and the check that weights did not change since registration.
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
+use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
@@ -11,11 +9,10 @@ use datafusion::datasource::provider_as_source;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::LogicalPlanBuilder;
 use futures::StreamExt;
-use sha2::{Digest, Sha256};
 
 use crate::env::EngineEnv;
 use crate::error::UdfError;
-use crate::runtime::model_runtime::{Format, ModelFile};
+use cytologia_nn::runtime::model_runtime::{Format, ModelFile};
 
 pub const TABLE: &str = "models";
 
@@ -110,29 +107,9 @@ fn short(h: &str) -> &str {
     &h[..h.len().min(12)]
 }
 
-type HashCache = Mutex<HashMap<(String, u64, Option<SystemTime>), String>>;
-static HASHES: std::sync::LazyLock<HashCache> = std::sync::LazyLock::new(|| Mutex::new(HashMap::new()));
-
-/// sha256 of a file, hex. Remembered per (path, size, mtime), so a query checks each model's
-/// weights once, yet a replaced file is hashed again.
+/// sha256 of a weights file (cached per path, size and mtime).
 pub fn file_sha256(path: &str) -> Result<String, UdfError> {
-    let io = |source| UdfError::Io { path: path.to_string(), source };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if !meta.is_file() {
-        return Err(UdfError::Other(format!("'{path}' is not a file")));
-    }
-    let key = (path.to_string(), meta.len(), meta.modified().ok());
-    if let Some(h) = HASHES.lock().ok().and_then(|c| c.get(&key).cloned()) {
-        return Ok(h);
-    }
-    let mut f = std::fs::File::open(path).map_err(io)?;
-    let mut hasher = Sha256::new();
-    std::io::copy(&mut f, &mut hasher).map_err(io)?;
-    let h = hex::encode(hasher.finalize());
-    if let Ok(mut c) = HASHES.lock() {
-        c.insert(key, h.clone());
-    }
-    Ok(h)
+    Ok(cytologia_kernels::fs::file_sha256(path)?)
 }
 
 /// Every registered model, in table order.

@@ -1,15 +1,4 @@
-//! Family `runtime`: model runtimes (ONNX Runtime, libtorch) behind one trait, and device
-//! choice.
-pub mod device;
-pub mod model_runtime;
-pub mod onnx;
-pub mod onnx_session;
-pub mod torch;
-pub mod torch_cpu_cache;
-pub mod torch_module;
-pub mod torch_net;
-pub mod torch_yolox;
-
+//! Family `runtime`: what the model runtimes (`cytologia_nn::runtime`) can do in this process.
 mod runtime_info;
 
 use std::sync::Arc;
@@ -17,6 +6,9 @@ use std::sync::Arc;
 use crate::tablefn::TableFnRef;
 
 pub const FAMILY: &str = "runtime";
+
+/// The reference page's section of this family.
+pub(crate) const SECTION: datafusion::logical_expr::DocSection = crate::docs::section("Runtime functions");
 
 pub fn table_functions() -> Vec<TableFnRef> {
     vec![Arc::new(runtime_info::RuntimeInfo)]

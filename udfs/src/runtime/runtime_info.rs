@@ -4,14 +4,14 @@ use datafusion::arrow::array::{ArrayRef, BooleanArray, Int64Array, RecordBatch, 
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::datasource::{provider_as_source, MemTable};
 use datafusion::error::Result;
-use datafusion::logical_expr::{DocSection, Documentation, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{Documentation, LogicalPlan, LogicalPlanBuilder};
 
 use super::{onnx, torch};
 use crate::tablefn::{InputKind, TableFn, TableFnCall, TableFnSignature};
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Runtime functions", description: None },
+        super::SECTION,
         "Reports the model runtimes this process can use: ONNX Runtime (loaded from the library \
          scripts/setup installed) and libtorch, whether each loaded, how many CUDA devices it \
          sees, and which device `device => 'auto'` picks.",

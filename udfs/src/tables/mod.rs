@@ -8,6 +8,9 @@ use crate::tablefn::TableFnRef;
 
 pub const FAMILY: &str = "tables";
 
+/// The reference page's section of this family.
+pub(crate) const SECTION: datafusion::logical_expr::DocSection = crate::docs::section("Table functions");
+
 pub fn table_functions() -> Vec<TableFnRef> {
     vec![Arc::new(profile::Profile)]
 }

@@ -5,15 +5,13 @@ use datafusion::error::Result;
 use datafusion::functions::core::expr_fn::{get_field, named_struct};
 use datafusion::functions_aggregate::expr_fn::{count, max, min};
 use datafusion::functions_nested::expr_fn::make_array;
-use datafusion::logical_expr::{
-    cast, col, lit, DocSection, Documentation, Expr, LogicalPlan, LogicalPlanBuilder,
-};
+use datafusion::logical_expr::{cast, col, lit, Documentation, Expr, LogicalPlan, LogicalPlanBuilder};
 
 use crate::tablefn::{InputKind, TableFn, TableFnCall, TableFnSignature};
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Table functions", description: None },
+        super::SECTION,
         "Profiles any table, view or query in one streaming pass: one row per column with its \
          type, row count, non-null and null counts, and min/max (as text) for orderable types.",
         "profile(input)",

@@ -20,7 +20,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::env::EnvRef;
 use crate::error::UdfError;
-use crate::models::registry::{self, ModelInfo};
+use crate::models::registry::{self, ModelInfo, Task};
+use crate::tablefn::Args;
+use cytologia_nn::runtime::{device, torch};
 
 /// One evaluation of a training run, as its function reports it.
 pub trait Record: Send + 'static {
@@ -139,6 +141,111 @@ pub async fn resolve_init(function: &str, env: &EnvRef, init: &str) -> Result<Op
     }
 }
 
+/// The options both training functions take, read and checked when the call is planned.
+#[derive(Debug, Clone)]
+pub struct CommonOptions {
+    pub name: String,
+    pub fold: i64,
+    pub init: String,
+    pub device: String,
+    pub threads: usize,
+    pub seed: u64,
+    pub is_default: bool,
+    pub checkpoint_dir: std::path::PathBuf,
+    /// The tables the input scans, for lineage.
+    pub tables: Vec<String>,
+}
+
+/// `function(): message` as a plan error.
+pub fn plan_err(function: &str, m: impl Into<String>) -> DataFusionError {
+    DataFusionError::Plan(format!("{function}(): {}", m.into()))
+}
+
+/// An integer option that must be at least `min`.
+pub fn at_least(function: &str, a: &Args, name: &str, min: i64) -> Result<i64> {
+    let v = a.i64(name)?;
+    if v < min {
+        return Err(plan_err(function, format!("option '{name}' must be at least {min}, got {v}")));
+    }
+    Ok(v)
+}
+
+impl CommonOptions {
+    /// Reads the common options and checks that the input has `columns`.
+    pub fn read(function: &'static str, a: &Args, input: &LogicalPlan, env: &EnvRef, columns: &[&str]) -> Result<Self> {
+        let name = a.str("name")?.trim().to_string();
+        if name.is_empty() {
+            return Err(plan_err(function, "name must not be empty"));
+        }
+        for c in columns {
+            if input.schema().field_with_unqualified_name(c).is_err() {
+                return Err(plan_err(function, format!("the input needs a '{c}' column")));
+            }
+        }
+        Ok(CommonOptions {
+            name,
+            fold: a.i64("fold")?,
+            init: a.str("init")?.to_string(),
+            device: a.opt_str("device").map(String::from).unwrap_or_else(|| env.config().device.clone()),
+            threads: at_least(function, a, "threads", 0)? as usize,
+            seed: a.i64("seed")? as u64,
+            is_default: a.bool("is_default").unwrap_or(false),
+            checkpoint_dir: checkpoint_dir(a.opt_str("checkpoint_dir"), env),
+            tables: scanned_tables(input)?,
+        })
+    }
+
+    /// What the options name, resolved when the query runs: the input tables' versions, the
+    /// initial weights and the device.
+    pub async fn resolve(&self, function: &'static str, env: &EnvRef) -> Result<Resolved> {
+        let versions = table_versions(env, &self.tables).await;
+        let init = resolve_init(function, env, &self.init).await?;
+        let device = device::resolve(&self.device, "libtorch", torch::cuda_devices()).map_err(|e| exec_err(function, e))?;
+        Ok(Resolved { versions, init, device: device.tch() })
+    }
+
+    /// The `models` row each checkpoint of the run registers (its uri, hash and metrics are
+    /// filled per checkpoint, its lineage when the data is ready).
+    pub fn template(&self, task: Task, model: ModelKind, args: serde_json::Value) -> ModelInfo {
+        ModelInfo {
+            name: self.name.clone(),
+            task: task.as_str().to_string(),
+            format: "safetensors".into(),
+            architecture: Some(model.architecture),
+            uri: String::new(),
+            sha256: String::new(),
+            input_size: Some(model.input_size as i64),
+            classes: model.classes,
+            fold: Some(self.fold),
+            preset: Some(model.preset.into()),
+            decoded: model.decoded,
+            is_default: self.is_default,
+            created_at_us: None,
+            args: Some(args.to_string()),
+            inputs: None,
+            metrics: None,
+        }
+    }
+}
+
+/// What a training function registers about its model.
+pub struct ModelKind {
+    pub architecture: String,
+    pub input_size: usize,
+    pub classes: Vec<String>,
+    /// Preprocessing preset: 'imagenet' or 'yolox'.
+    pub preset: &'static str,
+    /// For detectors: whether the outputs are grid-decoded.
+    pub decoded: Option<bool>,
+}
+
+/// The common options resolved at execution.
+pub struct Resolved {
+    pub versions: serde_json::Map<String, serde_json::Value>,
+    pub init: Option<String>,
+    pub device: tch::Device,
+}
+
 /// Starts `work` on a blocking thread and waits until it is ready (data prepared) or failed.
 /// `template` is the model row each checkpoint registers (uri, hash and metrics filled in),
 /// `versions` the input tables' versions.
@@ -146,17 +253,21 @@ pub async fn launch<R: Record>(
     function: &'static str,
     env: EnvRef,
     mut template: ModelInfo,
-    fold: i64,
+    common: &CommonOptions,
     versions: serde_json::Map<String, serde_json::Value>,
     work: impl FnOnce(&Reporter<R>) -> std::result::Result<(), UdfError> + Send + 'static,
 ) -> Result<Running<R>> {
     let (tx, mut rx) = mpsc::channel(8);
     let (ready_tx, ready_rx) = oneshot::channel();
+    let (fold, threads) = (common.fold, common.threads);
     tokio::task::spawn_blocking(move || {
+        if threads > 0 {
+            tch::set_num_threads(threads as i32);
+        }
         let reporter = Reporter { tx, ready: Mutex::new(Some(ready_tx)) };
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&reporter)));
         // The job's tensors are gone; the memory its steps kept for reuse goes back too.
-        crate::runtime::torch_cpu_cache::trim();
+        cytologia_nn::runtime::torch_cpu_cache::trim();
         let failure = match run {
             Ok(Ok(())) => None,
             Ok(Err(e)) => Some(e.to_string()),

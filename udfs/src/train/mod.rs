@@ -1,31 +1,23 @@
-//! Family `train`: training as table functions on libtorch (tch). `nets` holds the
-//! architectures (timm parameter names), `augment` the winning recipe's train augmentations, `data` /
-//! `loader` the input pipeline, `trainer` the loop; each SQL function has its own file.
-pub mod augment;
-pub mod autocast;
+//! Family `train`: training as table functions. The loops, loaders and datasets are
+//! `cytologia_train`, the networks `cytologia_nn`; here are the SQL adapters: the input rows
+//! turned into datasets (`classifier_rows`, `detector_rows`, in a canonical order), the job
+//! machinery that streams evaluations and registers checkpoints (`job`), and one file per
+//! function.
 pub(crate) mod canonical_order;
-pub mod nets;
-pub mod yolox;
-
-pub(crate) mod checkpoint;
-mod adamw;
-mod data;
+mod classifier_rows;
+mod detector_rows;
 mod job;
-mod loader;
-mod loader_pool;
-mod loss;
-mod metrics;
-mod mix;
-mod rng;
 mod train_classifier;
 mod train_detector;
-mod trainer;
 
 use std::sync::Arc;
 
 use crate::tablefn::TableFnRef;
 
 pub const FAMILY: &str = "train";
+
+/// The reference page's section of this family.
+pub(crate) const SECTION: datafusion::logical_expr::DocSection = crate::docs::section("Training functions");
 
 pub fn table_functions() -> Vec<TableFnRef> {
     vec![Arc::new(train_classifier::TrainClassifier), Arc::new(train_detector::TrainDetector)]

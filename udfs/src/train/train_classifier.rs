@@ -8,22 +8,23 @@ use datafusion::arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array,
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
-use datafusion::logical_expr::{DocSection, Documentation, LogicalPlan};
+use datafusion::logical_expr::{Documentation, LogicalPlan};
 
-use super::data;
+use super::classifier_rows;
 use super::job;
-use super::loss::Loss;
-use super::trainer::{self, EvalRow, Init, TrainConfig};
+use cytologia_nn::loss::Loss;
+use cytologia_train::classifier::{self as trainer, EvalRow, Init, TrainConfig};
 use crate::env::EnvRef;
-use crate::models::registry::{ModelInfo, Task};
-use crate::runtime::device;
+use crate::models::registry::Task;
+use cytologia_nn::autocast::Precision;
+use cytologia_nn::nets::Arch;
 use crate::tablefn::{Args, InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
 
 const NAME: &str = "train_classifier";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Training functions", description: None },
+        super::SECTION,
         "Trains a classifier on libtorch as the winning recipe (docs/pipeline.md §8.2-8.3) and streams one row per \
          evaluation (twice per epoch by default): train and validation loss, validation macro-F1, \
          learning rate, seconds, throughput, and whether the evaluation became the best checkpoint. \
@@ -98,50 +99,31 @@ pub struct TrainClassifier;
 
 #[derive(Debug, Clone)]
 struct Call {
+    common: job::CommonOptions,
     cfg: TrainConfig,
     input_size: usize,
     num_classes: Option<usize>,
-    fold: i64,
     loss: Option<Loss>,
-    init: String,
     precision: String,
-    device: String,
-    threads: usize,
-    is_default: bool,
     multilabel: bool,
-    tables: Vec<String>,
-    args_json: String,
+    args: serde_json::Value,
 }
 
 fn plan_err(m: impl Into<String>) -> DataFusionError {
-    DataFusionError::Plan(format!("{NAME}(): {}", m.into()))
+    job::plan_err(NAME, m)
 }
 
 impl Call {
     fn from_args(a: &Args, input: &LogicalPlan, env: &EnvRef) -> Result<Call> {
-        let pos = |n: &str, min: i64| -> Result<i64> {
-            let v = a.i64(n)?;
-            if v < min {
-                return Err(plan_err(format!("option '{n}' must be at least {min}, got {v}")));
-            }
-            Ok(v)
-        };
-        let name = a.str("name")?.trim().to_string();
-        if name.is_empty() {
-            return Err(plan_err("name must not be empty"));
-        }
+        let pos = |n: &str, min: i64| job::at_least(NAME, a, n, min);
+        let common = job::CommonOptions::read(NAME, a, input, env, &["image", "fold"])?;
         let architecture = a.str("architecture")?.to_string();
-        let (arch, _) = super::nets::Arch::parse(&architecture).map_err(|e| plan_err(e.to_string()))?;
+        let (arch, _) = Arch::parse(&architecture).map_err(|e| plan_err(e.to_string()))?;
         let input_size = pos("input_size", 16)?;
         arch.check_input_size(input_size).map_err(|e| plan_err(e.to_string()))?;
         let multilabel = input.schema().field_with_unqualified_name("labels").is_ok();
         if !multilabel && input.schema().field_with_unqualified_name("label").is_err() {
             return Err(plan_err("the input needs a 'label' column (class id) or a 'labels' column (list of ids)"));
-        }
-        for c in ["image", "fold"] {
-            if input.schema().field_with_unqualified_name(c).is_err() {
-                return Err(plan_err(format!("the input needs a '{c}' column")));
-            }
         }
         let loss = match a.opt_str("loss") {
             None => None,
@@ -161,44 +143,38 @@ impl Call {
         if !(lr > 0.0 && lr.is_finite()) {
             return Err(plan_err(format!("lr must be positive, got {lr}")));
         }
-        let tables = job::scanned_tables(input)?;
-        let args_json = serde_json::json!({
-            "architecture": architecture, "input_size": input_size, "num_classes": a.opt_i64("num_classes"), "fold": a.i64("fold")?,
+        let args = serde_json::json!({
+            "architecture": architecture, "input_size": input_size, "num_classes": a.opt_i64("num_classes"), "fold": common.fold,
             "epochs": a.i64("epochs")?, "batch_size": a.i64("batch_size")?, "lr": lr, "weight_decay": a.f64("weight_decay")?,
-            "loss": a.opt_str("loss"), "mix": a.str("mix")?, "augment": a.str("augment")?, "init": a.str("init")?,
-            "device": a.opt_str("device"), "precision": a.str("precision")?, "seed": a.i64("seed")?, "evals_per_epoch": a.i64("evals_per_epoch")?,
-        })
-        .to_string();
+            "loss": a.opt_str("loss"), "mix": a.str("mix")?, "augment": a.str("augment")?, "init": common.init,
+            "device": a.opt_str("device"), "precision": a.str("precision")?, "seed": common.seed, "evals_per_epoch": a.i64("evals_per_epoch")?,
+        });
+        let cfg = TrainConfig {
+            name: common.name.clone(),
+            architecture,
+            epochs: pos("epochs", 1)? as usize,
+            batch_size: pos("batch_size", 1)? as usize,
+            lr,
+            weight_decay: a.f64("weight_decay")?,
+            loss: Loss::Ce,
+            mix,
+            augment,
+            init: Init::Random,
+            device: tch::Device::Cpu,
+            seed: common.seed,
+            evals_per_epoch: pos("evals_per_epoch", 1)? as usize,
+            checkpoint_dir: common.checkpoint_dir.clone(),
+            precision: Precision::Fp32,
+        };
         Ok(Call {
-            cfg: TrainConfig {
-                name,
-                architecture,
-                epochs: pos("epochs", 1)? as usize,
-                batch_size: pos("batch_size", 1)? as usize,
-                lr,
-                weight_decay: a.f64("weight_decay")?,
-                loss: Loss::Ce,
-                mix,
-                augment,
-                init: Init::Random,
-                device: tch::Device::Cpu,
-                seed: a.i64("seed")? as u64,
-                evals_per_epoch: pos("evals_per_epoch", 1)? as usize,
-                checkpoint_dir: job::checkpoint_dir(a.opt_str("checkpoint_dir"), env),
-                precision: super::autocast::Precision::Fp32,
-            },
+            common,
+            cfg,
             input_size: input_size as usize,
             num_classes: a.opt_i64("num_classes").map(|n| n.max(0) as usize),
-            fold: a.i64("fold")?,
             loss,
-            init: a.str("init")?.to_string(),
             precision: a.str("precision")?.to_string(),
-            device: a.opt_str("device").map(String::from).unwrap_or_else(|| env.config().device.clone()),
-            threads: pos("threads", 0)? as usize,
-            is_default: a.bool("is_default").unwrap_or(false),
             multilabel,
-            tables,
-            args_json,
+            args,
         })
     }
 }
@@ -216,7 +192,7 @@ impl TableFn for TrainClassifier {
     fn plan(&self, call: TableFnCall) -> Result<LogicalPlan> {
         let input = call.input.ok_or_else(|| plan_err("expects a table of training rows as its first argument"))?;
         let c = Call::from_args(&call.args, &input, &call.env)?;
-        job::plan(NAME, c.cfg.name.clone(), schema(), c, input, call.env, start)
+        job::plan(NAME, c.common.name.clone(), schema(), c, input, call.env, start)
     }
 }
 
@@ -225,7 +201,7 @@ fn exec_err(e: impl std::fmt::Display) -> DataFusionError {
 }
 
 async fn start(mut call: Call, input: LogicalPlan, env: EnvRef) -> Result<job::Running<EvalRow>> {
-    let versions = job::table_versions(&env, &call.tables).await;
+    let run = call.common.resolve(NAME, &env).await?;
     let task = if call.multilabel { Task::Multilabel } else { Task::Classifier };
     let table_classes = crate::env::class_names(env.as_ref()).await.unwrap_or_default();
     let classes = call.num_classes.unwrap_or(table_classes.len());
@@ -234,42 +210,20 @@ async fn start(mut call: Call, input: LogicalPlan, env: EnvRef) -> Result<job::R
     }
     let class_names = crate::models::default_classes(&env, task, classes).await?;
     call.cfg.loss = call.loss.unwrap_or(if call.multilabel { Loss::FocalBce } else { Loss::Ce });
-    call.cfg.init = match job::resolve_init(NAME, &env, &call.init).await? {
-        None => Init::Random,
-        Some(path) => Init::Weights(path),
-    };
-    let dev = device::resolve(&call.device, "libtorch", crate::runtime::torch::cuda_devices()).map_err(exec_err)?;
-    call.cfg.device = dev.tch();
-    call.cfg.precision = super::autocast::Precision::parse(&call.precision, call.cfg.device).map_err(exec_err)?;
+    call.cfg.init = run.init.map_or(Init::Random, Init::Weights);
+    call.cfg.device = run.device;
+    call.cfg.precision = Precision::parse(&call.precision, call.cfg.device).map_err(exec_err)?;
     // The whole input is needed before the first step (shuffling, folds).
     let all = crate::tablefn::collect_all(env.as_ref(), input).await?;
-    let template = ModelInfo {
-        name: call.cfg.name.clone(),
-        task: task.as_str().to_string(),
-        format: "safetensors".into(),
-        architecture: Some(super::nets::Arch::parse(&call.cfg.architecture).map_err(exec_err)?.1),
-        uri: String::new(),
-        sha256: String::new(),
-        input_size: Some(call.input_size as i64),
-        classes: class_names,
-        fold: Some(call.fold),
-        preset: Some("imagenet".into()),
-        decoded: None,
-        is_default: call.is_default,
-        created_at_us: None,
-        args: Some(call.args_json.clone()),
-        inputs: None,
-        metrics: None,
-    };
+    let architecture = Arch::parse(&call.cfg.architecture).map_err(exec_err)?.1;
+    let model = job::ModelKind { architecture, input_size: call.input_size, classes: class_names, preset: "imagenet", decoded: None };
+    let template = call.common.template(task, model, call.args.clone());
     let decode = env.progress(&format!("{NAME}: decoding {} rows", all.num_rows()), all.num_rows() as u64);
     let env2 = env.clone();
     let label = format!("{NAME}: {}", call.cfg.name);
-    let (size, fold, threads, cfg) = (call.input_size, call.fold, call.threads, call.cfg.clone());
-    job::launch(NAME, env, template, fold, versions, move |rep: &job::Reporter<EvalRow>| {
-        if threads > 0 {
-            tch::set_num_threads(threads as i32);
-        }
-        let ds = data::prepare(&all, size, classes, fold, &|n| decode.inc(n))?;
+    let (size, fold, cfg) = (call.input_size, call.common.fold, call.cfg.clone());
+    job::launch(NAME, env, template, &call.common, run.versions, move |rep: &job::Reporter<EvalRow>| {
+        let ds = classifier_rows::prepare(&all, size, classes, fold, &|n| decode.inc(n))?;
         decode.finish();
         drop(all);
         let (net, report) = trainer::build_net(&cfg, &ds)?;
@@ -281,7 +235,7 @@ async fn start(mut call: Call, input: LogicalPlan, env: EnvRef) -> Result<job::R
         let bar = env2.progress(&format!("{label} ({} training rows, {} validation rows)", ds.train.len(), ds.val.len()), steps);
         let r = trainer::train(Arc::new(ds), &cfg, net, &mut |row| Ok(rep.report(row)), &|| rep.cancelled(), &|| bar.inc(1));
         bar.finish();
-        r
+        Ok(r?)
     })
     .await
 }

@@ -7,23 +7,22 @@ use datafusion::arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array,
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
-use datafusion::logical_expr::{DocSection, Documentation, LogicalPlan};
+use datafusion::logical_expr::{Documentation, LogicalPlan};
 
 use super::job;
-use super::yolox::augment::SEED_AUG;
-use super::yolox::data;
-use super::yolox::trainer::{self, DetConfig, DetRow};
-use super::yolox::{check_input_size, Preset};
+use cytologia_kernels::augment::yolox::SEED_AUG;
+use super::detector_rows;
+use cytologia_train::yolox::trainer::{self, DetConfig, DetRow};
+use cytologia_nn::yolox::{check_input_size, Preset};
 use crate::env::EnvRef;
-use crate::models::registry::{ModelInfo, Task};
-use crate::runtime::device;
+use crate::models::registry::Task;
 use crate::tablefn::{Args, InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
 
 const NAME: &str = "train_detector";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Training functions", description: None },
+        super::SECTION,
         "Trains a YOLOX detector on libtorch as the winning recipe's fork (docs/pipeline.md §4.1-4.3) and streams one \
          row per evaluation: mean training losses of the epoch (total, 5x(1 - GIoU), objectness, \
          classes, L1), COCO AP50:95 and AP50 of the EMA weights on the held-out fold, learning rate, \
@@ -106,18 +105,13 @@ pub struct TrainDetector;
 
 #[derive(Debug, Clone)]
 struct Call {
+    common: job::CommonOptions,
     cfg: DetConfig,
-    fold: i64,
-    init: String,
-    device: String,
-    threads: usize,
-    is_default: bool,
-    tables: Vec<String>,
-    args_json: String,
+    args: serde_json::Value,
 }
 
 fn plan_err(m: impl Into<String>) -> DataFusionError {
-    DataFusionError::Plan(format!("{NAME}(): {}", m.into()))
+    job::plan_err(NAME, m)
 }
 
 fn exec_err(e: impl std::fmt::Display) -> DataFusionError {
@@ -126,25 +120,11 @@ fn exec_err(e: impl std::fmt::Display) -> DataFusionError {
 
 impl Call {
     fn from_args(a: &Args, input: &LogicalPlan, env: &EnvRef) -> Result<Call> {
-        let pos = |n: &str, min: i64| -> Result<i64> {
-            let v = a.i64(n)?;
-            if v < min {
-                return Err(plan_err(format!("option '{n}' must be at least {min}, got {v}")));
-            }
-            Ok(v)
-        };
-        let name = a.str("name")?.trim().to_string();
-        if name.is_empty() {
-            return Err(plan_err("name must not be empty"));
-        }
+        let pos = |n: &str, min: i64| job::at_least(NAME, a, n, min);
+        let common = job::CommonOptions::read(NAME, a, input, env, &["image", "fold", "boxes"])?;
         let preset = Preset::parse(a.str("preset")?).map_err(|e| plan_err(e.to_string()))?;
         let input_size = a.i64("input_size")?;
         check_input_size(input_size).map_err(|e| plan_err(e.to_string()))?;
-        for c in ["image", "fold", "boxes"] {
-            if input.schema().field_with_unqualified_name(c).is_err() {
-                return Err(plan_err(format!("the input needs a '{c}' column")));
-            }
-        }
         let epochs = pos("epochs", 1)? as usize;
         let no_aug_epochs = pos("no_aug_epochs", 0)? as usize;
         if no_aug_epochs > epochs {
@@ -158,47 +138,38 @@ impl Call {
         if range as i64 >= input_size / 32 {
             return Err(plan_err(format!("multiscale_range {range} is too wide for input_size {input_size} (sizes must stay positive)")));
         }
-        let args_json = serde_json::json!({
-            "preset": preset.name, "input_size": input_size, "num_classes": a.i64("num_classes")?, "fold": a.i64("fold")?,
+        let args = serde_json::json!({
+            "preset": preset.name, "input_size": input_size, "num_classes": a.i64("num_classes")?, "fold": common.fold,
             "epochs": epochs, "batch_size": a.i64("batch_size")?, "no_aug_epochs": no_aug_epochs, "warmup_epochs": a.i64("warmup_epochs")?,
             "lr_per_image": lr, "weight_decay": a.f64("weight_decay")?, "multiscale_range": range, "mosaic": a.bool("mosaic")?,
-            "ema": a.bool("ema")?, "eval_interval": a.i64("eval_interval")?, "init": a.str("init")?, "device": a.opt_str("device"), "seed": a.i64("seed")?,
-        })
-        .to_string();
+            "ema": a.bool("ema")?, "eval_interval": a.i64("eval_interval")?, "init": common.init, "device": a.opt_str("device"), "seed": common.seed,
+        });
         let mut aug = SEED_AUG;
         if !a.bool("mosaic")? {
             aug.mosaic_prob = 0.0;
         }
-        Ok(Call {
-            cfg: DetConfig {
-                name,
-                preset,
-                classes: pos("num_classes", 1)? as usize,
-                input_size: input_size as usize,
-                epochs,
-                batch_size: pos("batch_size", 1)? as usize,
-                no_aug_epochs,
-                warmup_epochs: pos("warmup_epochs", 0)? as usize,
-                lr_per_image: lr,
-                weight_decay: a.f64("weight_decay")?,
-                momentum: 0.9,
-                ema: a.bool("ema")?,
-                eval_interval: pos("eval_interval", 1)? as usize,
-                multiscale_range: range,
-                init: None,
-                device: tch::Device::Cpu,
-                seed: a.i64("seed")? as u64,
-                checkpoint_dir: job::checkpoint_dir(a.opt_str("checkpoint_dir"), env),
-                aug,
-            },
-            fold: a.i64("fold")?,
-            init: a.str("init")?.to_string(),
-            device: a.opt_str("device").map(String::from).unwrap_or_else(|| env.config().device.clone()),
-            threads: pos("threads", 0)? as usize,
-            is_default: a.bool("is_default").unwrap_or(false),
-            tables: job::scanned_tables(input)?,
-            args_json,
-        })
+        let cfg = DetConfig {
+            name: common.name.clone(),
+            preset,
+            classes: pos("num_classes", 1)? as usize,
+            input_size: input_size as usize,
+            epochs,
+            batch_size: pos("batch_size", 1)? as usize,
+            no_aug_epochs,
+            warmup_epochs: pos("warmup_epochs", 0)? as usize,
+            lr_per_image: lr,
+            weight_decay: a.f64("weight_decay")?,
+            momentum: 0.9,
+            ema: a.bool("ema")?,
+            eval_interval: pos("eval_interval", 1)? as usize,
+            multiscale_range: range,
+            init: None,
+            device: tch::Device::Cpu,
+            seed: common.seed,
+            checkpoint_dir: common.checkpoint_dir.clone(),
+            aug,
+        };
+        Ok(Call { common, cfg, args })
     }
 }
 
@@ -215,46 +186,32 @@ impl TableFn for TrainDetector {
     fn plan(&self, call: TableFnCall) -> Result<LogicalPlan> {
         let input = call.input.ok_or_else(|| plan_err("expects a table of images with their fold and boxes as its first argument"))?;
         let c = Call::from_args(&call.args, &input, &call.env)?;
-        job::plan(NAME, c.cfg.name.clone(), schema(), c, input, call.env, start)
+        job::plan(NAME, c.common.name.clone(), schema(), c, input, call.env, start)
     }
 }
 
 
 async fn start(mut call: Call, input: LogicalPlan, env: EnvRef) -> Result<job::Running<DetRow>> {
-    let versions = job::table_versions(&env, &call.tables).await;
-    call.cfg.init = job::resolve_init(NAME, &env, &call.init).await?;
-    let dev = device::resolve(&call.device, "libtorch", crate::runtime::torch::cuda_devices()).map_err(exec_err)?;
-    call.cfg.device = dev.tch();
+    let run = call.common.resolve(NAME, &env).await?;
+    call.cfg.init = run.init;
+    call.cfg.device = run.device;
     let classes = call.cfg.classes;
     // default_classes counts a detector's outputs per anchor: 5 + classes.
     let class_names = crate::models::default_classes(&env, Task::Detector, classes + 5).await?;
     let all = crate::tablefn::collect_all(env.as_ref(), input).await?;
-    let template = ModelInfo {
-        name: call.cfg.name.clone(),
-        task: Task::Detector.as_str().to_string(),
-        format: "safetensors".into(),
-        architecture: Some(call.cfg.preset.architecture()),
-        uri: String::new(),
-        sha256: String::new(),
-        input_size: Some(call.cfg.input_size as i64),
+    let model = job::ModelKind {
+        architecture: call.cfg.preset.architecture(),
+        input_size: call.cfg.input_size,
         classes: class_names,
-        fold: Some(call.fold),
-        preset: Some("yolox".into()),
+        preset: "yolox",
         decoded: Some(false),
-        is_default: call.is_default,
-        created_at_us: None,
-        args: Some(call.args_json.clone()),
-        inputs: None,
-        metrics: None,
     };
+    let template = call.common.template(Task::Detector, model, call.args.clone());
     let decode = env.progress(&format!("{NAME}: decoding {} images", all.num_rows()), all.num_rows() as u64);
     let env2 = env.clone();
-    let (fold, threads, cfg) = (call.fold, call.threads, call.cfg.clone());
-    job::launch(NAME, env, template, fold, versions, move |rep: &job::Reporter<DetRow>| {
-        if threads > 0 {
-            tch::set_num_threads(threads as i32);
-        }
-        let ds = data::prepare(&all, classes, fold, &|n| decode.inc(n))?;
+    let (fold, cfg) = (call.common.fold, call.cfg.clone());
+    job::launch(NAME, env, template, &call.common, run.versions, move |rep: &job::Reporter<DetRow>| {
+        let ds = detector_rows::prepare(&all, classes, fold, &|n| decode.inc(n))?;
         decode.finish();
         drop(all);
         let boxes: usize = ds.train.iter().map(|s| s.labels.len()).sum();
@@ -266,7 +223,7 @@ async fn start(mut call: Call, input: LogicalPlan, env: EnvRef) -> Result<job::R
         );
         let r = trainer::train(Arc::new(ds), &cfg, &mut |row| Ok(rep.report(row)), &|| rep.cancelled(), &|| bar.inc(1));
         bar.finish();
-        r
+        Ok(r?)
     })
     .await
 }

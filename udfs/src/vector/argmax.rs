@@ -3,15 +3,16 @@ use std::sync::{Arc, LazyLock};
 use datafusion::arrow::array::{Array, Int64Array};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::error::Result;
-use datafusion::logical_expr::{ColumnarValue, DocSection, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
 
-use super::{kernels, lists};
+use super::lists;
+use cytologia_kernels::vector as kernels;
 
 const NAME: &str = "argmax";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Vector functions", description: None },
+        super::SECTION,
         "The 0-based index of the largest element of a list (the first one on ties, as numpy's \
          argmax; NaN skipped), i.e. a class id in the `classes` table's order. NULL for a NULL, \
          empty or all-NaN list.",

@@ -1,5 +1,4 @@
 //! Family `vector`: list arithmetic for ensembling logits (docs/pipeline.md §9).
-pub mod kernels;
 mod lists;
 
 mod argmax;
@@ -12,6 +11,9 @@ use std::sync::Arc;
 use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 
 pub const FAMILY: &str = "vector";
+
+/// The reference page's section of this family.
+pub(crate) const SECTION: datafusion::logical_expr::DocSection = crate::docs::section("Vector functions");
 
 pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
     vec![

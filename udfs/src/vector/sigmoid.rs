@@ -2,14 +2,15 @@ use std::sync::LazyLock;
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::error::Result;
-use datafusion::logical_expr::{ColumnarValue, DocSection, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
 
-use super::{kernels, lists};
+use super::lists;
+use cytologia_kernels::vector as kernels;
 
 const NAME: &str = "sigmoid";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
-    Documentation::builder(DocSection { include: true, label: "Vector functions", description: None }, "Element-wise logistic sigmoid of a list of numbers (float64): multi-label probabilities (docs/pipeline.md §9).", "sigmoid(list)")
+    Documentation::builder(super::SECTION, "Element-wise logistic sigmoid of a list of numbers (float64): multi-label probabilities (docs/pipeline.md §9).", "sigmoid(list)")
         .with_argument("list", "A list of numbers (e.g. logits); NULL elements count as NaN.")
         .with_sql_example("SELECT sigmoid([1.0, 2.0, 3.0]);")
         .build()

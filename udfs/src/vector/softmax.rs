@@ -2,14 +2,15 @@ use std::sync::LazyLock;
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::error::Result;
-use datafusion::logical_expr::{ColumnarValue, DocSection, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
 
-use super::{kernels, lists};
+use super::lists;
+use cytologia_kernels::vector as kernels;
 
 const NAME: &str = "softmax";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
-    Documentation::builder(DocSection { include: true, label: "Vector functions", description: None }, "Softmax of a list of numbers (max-shifted, float64): the probabilities a multi-class ensemble blends (docs/pipeline.md §9).", "softmax(list)")
+    Documentation::builder(super::SECTION, "Softmax of a list of numbers (max-shifted, float64): the probabilities a multi-class ensemble blends (docs/pipeline.md §9).", "softmax(list)")
         .with_argument("list", "A list of numbers (e.g. logits); NULL elements count as NaN.")
         .with_sql_example("SELECT softmax([1.0, 2.0, 3.0]);")
         .build()

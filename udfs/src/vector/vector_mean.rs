@@ -6,7 +6,7 @@ use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type};
 use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, DocSection, Documentation, Signature, TypeSignature, Volatility};
+use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Documentation, Signature, TypeSignature, Volatility};
 
 use super::lists;
 
@@ -14,7 +14,7 @@ const NAME: &str = "vector_mean";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Vector functions", description: None },
+        super::SECTION,
         "Aggregate: the element-wise weighted mean of lists, skipping NaN and NULL elements per \
          position (numpy's nanmean; with weights, np.average normalised by the weights of the \
          values present). All lists of a group must have the same length. A position with no value \

@@ -2,14 +2,14 @@ use std::sync::LazyLock;
 
 use datafusion::datasource::provider_as_source;
 use datafusion::error::Result;
-use datafusion::logical_expr::{DocSection, Documentation, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{Documentation, LogicalPlan, LogicalPlanBuilder};
 
 use crate::sync::block_on;
 use crate::tablefn::{InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Warehouse functions", description: None },
+        super::SECTION,
         "Reads a warehouse table as it was at an earlier committed version (Delta time travel). \
          Every CREATE, INSERT or REPLACE commits a new version; `table_history` lists them.",
         "table_at(table, version => N)",

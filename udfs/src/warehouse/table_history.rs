@@ -4,14 +4,14 @@ use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray, T
 use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use datafusion::datasource::{provider_as_source, MemTable};
 use datafusion::error::Result;
-use datafusion::logical_expr::{DocSection, Documentation, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{Documentation, LogicalPlan, LogicalPlanBuilder};
 
 use crate::sync::block_on;
 use crate::tablefn::{InputKind, TableFn, TableFnCall, TableFnSignature};
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
-        DocSection { include: true, label: "Warehouse functions", description: None },
+        super::SECTION,
         "Lists the committed versions of a warehouse table, newest first: version, commit time, \
          operation (WRITE, CREATE TABLE, ...) and its parameters as JSON.",
         "table_history(table)",

@@ -1,0 +1,3 @@
+//! Evaluation kernels: pycocotools-exact COCO AP and scikit-learn-exact F1.
+pub mod coco;
+pub mod f1;

@@ -1,0 +1,2 @@
+//! The challenge's CSV files, read strictly.
+pub mod annotations;

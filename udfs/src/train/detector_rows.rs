@@ -1,0 +1,78 @@
+//! train_detector()'s input rows, decoded once: an image (bytes, pixel struct or path), its
+//! `fold` and its `boxes` (a list of structs with x1, y1, x2, y2 and an optional `class`;
+//! empty or NULL for a background image).
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Int64Type};
+use rayon::prelude::*;
+
+use cytologia_kernels::augment::yolox::Label;
+use cytologia_train::yolox::dataset::{DetDataset, Sample};
+use crate::error::{Result, UdfError};
+use crate::image::value::ImageColumn;
+use cytologia_kernels::augment::Rgb;
+
+pub const FN: &str = "train_detector";
+
+
+/// The boxes of every row: `labels[row]`, classes checked against `classes`.
+fn boxes(b: &RecordBatch, classes: usize) -> Result<Vec<Vec<Label>>> {
+    let col = b.column_by_name("boxes").ok_or_else(|| UdfError::arg(FN, "the input needs a 'boxes' column (list of structs with x1, y1, x2, y2)"))?;
+    let rows = crate::boxes::box_lists::read(FN, "boxes", col, &["x1", "y1", "x2", "y2"], &["class"])?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (r, row) in rows.into_iter().enumerate() {
+        let mut labels = Vec::new();
+        for (i, v) in row.unwrap_or_default().into_iter().enumerate() {
+            let (a, b2, c, d) = (v[0], v[1], v[2], v[3]);
+            if !(a.is_finite() && b2.is_finite() && c.is_finite() && d.is_finite()) || c < a || d < b2 {
+                return Err(UdfError::arg(FN, format!("row {r}: box {i} ({a}, {b2}, {c}, {d}) is not finite with x1 <= x2, y1 <= y2")));
+            }
+            let k = if v[4].is_nan() { 0.0 } else { v[4] };
+            if k < 0.0 || k as usize >= classes || k.fract() != 0.0 {
+                return Err(UdfError::arg(FN, format!("row {r}: box {i} has class {k}, outside 0..{classes}")));
+            }
+            labels.push([a, b2, c, d, k]);
+        }
+        out.push(labels);
+    }
+    Ok(out)
+}
+
+/// Splits the rows into training (fold != `fold`) and validation images, decoded on rayon.
+/// Boxes are clipped to their image (YOLOX's loader does the same).
+pub fn prepare(b: &RecordBatch, classes: usize, fold: i64, progress: &(dyn Fn(u64) + Sync)) -> Result<DetDataset> {
+    let image = b.column_by_name("image").ok_or_else(|| UdfError::arg(FN, "the input needs an 'image' column (bytes, pixel struct or path)"))?;
+    let images = ImageColumn::new(FN, image).map_err(|e| UdfError::Other(e.to_string()))?;
+    let folds = {
+        let c = b.column_by_name("fold").ok_or_else(|| UdfError::arg(FN, "the input needs a 'fold' column"))?;
+        let c = cast(c, &DataType::Int64).map_err(|e| UdfError::arg(FN, format!("column 'fold' must be an integer: {e}")))?;
+        let c = c.as_primitive::<Int64Type>().clone();
+        (0..c.len()).map(|i| (!c.is_null(i)).then(|| c.value(i))).collect::<Vec<_>>()
+    };
+    let labels = boxes(b, classes)?;
+    let samples: Vec<Sample> = labels
+        .into_par_iter()
+        .enumerate()
+        .map(|(r, labels)| -> Result<Sample> {
+            let item = images.get(r).ok_or_else(|| UdfError::arg(FN, format!("row {r}: 'image' is NULL")))?;
+            let px = item.rgb().map_err(|e| UdfError::Other(format!("{FN}(): {}: {e}", item.describe(r))))?;
+            let (w, h) = (px.width as f64, px.height as f64);
+            let labels = labels.into_iter().map(|l| [l[0].clamp(0.0, w), l[1].clamp(0.0, h), l[2].clamp(0.0, w), l[3].clamp(0.0, h), l[4]]).collect();
+            progress(1);
+            Ok(Sample { image: Rgb { width: px.width as usize, height: px.height as usize, data: px.data }, labels })
+        })
+        .collect::<Result<_>>()?;
+    let mut ds = DetDataset { train: Vec::new(), val: Vec::new(), classes };
+    // Errors above name rows as they arrived; the dataset takes them in canonical order.
+    for (r, s) in crate::train::canonical_order::in_canonical_order(b, samples)? {
+        let f = folds[r].ok_or_else(|| UdfError::arg(FN, format!("row {r}: 'fold' is NULL")))?;
+        if f == fold { ds.val.push(s) } else { ds.train.push(s) }
+    }
+    if ds.train.iter().all(|s| s.labels.is_empty()) {
+        return Err(UdfError::arg(FN, format!("no training boxes: no row outside fold {fold} has a box")));
+    }
+    if ds.val.is_empty() {
+        return Err(UdfError::arg(FN, format!("no validation rows: no row has fold {fold} (the held-out fold)")));
+    }
+    Ok(ds)
+}

@@ -1,0 +1,5 @@
+include!("../build_native.rs");
+
+fn main() {
+    link_native_libraries();
+}
