@@ -28,11 +28,7 @@ pub async fn apply(engine: &Engine) -> Result<Vec<String>> {
     let mut done = Vec::new();
     for (file, sql) in FILES {
         for stmt in crate::script::split(sql) {
-            let out = engine.execute(&stmt.sql).await.map_err(|e| Error::Script {
-                file: file.to_string(),
-                line: stmt.line,
-                message: e.to_string(),
-            })?;
+            let out = engine.execute(&stmt.sql).await.map_err(|e| Error::Script { file: file.to_string(), line: stmt.line, message: e.to_string() })?;
             if let Output::Done(msg) = out {
                 done.push(msg);
             }

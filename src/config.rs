@@ -72,7 +72,5 @@ impl Config {
 }
 
 fn storage_options_from_env() -> HashMap<String, String> {
-    std::env::vars()
-        .filter(|(k, _)| k.starts_with("AWS_"))
-        .collect()
+    std::env::vars().filter(|(k, _)| k.starts_with("AWS_")).collect()
 }

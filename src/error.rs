@@ -11,7 +11,11 @@ pub enum Error {
     #[error("table '{table}': {message}")]
     Table { table: String, message: String },
     #[error("{path}: {source}")]
-    Io { path: String, #[source] source: std::io::Error },
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{file}:{line}: {message}")]
     Script { file: String, line: usize, message: String },
     #[error("invalid warehouse location '{0}': {1}")]
@@ -45,9 +49,9 @@ impl From<Error> for DataFusionError {
 pub fn delta_error(table: &str, e: deltalake::DeltaTableError) -> Error {
     use deltalake::DeltaTableError as D;
     let message = match &e {
-        D::VersionAlreadyExists(_) | D::Transaction { .. } => format!(
-            "another writer committed to this table while this statement ran; nothing was committed, re-run the statement ({e})"
-        ),
+        D::VersionAlreadyExists(_) | D::Transaction { .. } => {
+            format!("another writer committed to this table while this statement ran; nothing was committed, re-run the statement ({e})")
+        }
         D::NotATable(_) | D::InvalidTableLocation(_) => "no such table".to_string(),
         _ => e.to_string(),
     };

@@ -13,5 +13,5 @@ pub mod synth;
 pub mod warehouse;
 
 pub use config::Config;
-pub use engine::{build, Engine, Output};
+pub use engine::{Engine, Output, build};
 pub use error::{Error, Result};

@@ -101,10 +101,14 @@ fn flat(b: &RecordBatch) -> Result<RecordBatch> {
 fn readable_nested(a: &ArrayRef) -> ArrayRef {
     if let DataType::Struct(fields) = a.data_type() {
         let s = a.as_struct();
-        let cols: Vec<ArrayRef> = s.columns().iter().map(|c| match c.data_type() {
-            DataType::Binary | DataType::LargeBinary | DataType::BinaryView => binary_len(c),
-            _ => readable_nested(c),
-        }).collect();
+        let cols: Vec<ArrayRef> = s
+            .columns()
+            .iter()
+            .map(|c| match c.data_type() {
+                DataType::Binary | DataType::LargeBinary | DataType::BinaryView => binary_len(c),
+                _ => readable_nested(c),
+            })
+            .collect();
         let fields: Vec<Field> = fields.iter().zip(&cols).map(|(f, c)| Field::new(f.name(), c.data_type().clone(), true)).collect();
         if let Ok(s2) = StructArray::try_new(fields.into(), cols, s.nulls().cloned()) {
             return Arc::new(s2);

@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
-use super::{config, Cli};
+use super::{Cli, config};
 use crate::error::{Error, Result};
 use crate::output::Format;
 use crate::pipeline::{DEMO_SETUP, DEMO_TRAINING, FIRST_INFERENCE_SCRIPT, FIRST_TRAIN_SCRIPT, FIXTURE_MODELS, REPORTS, SCRIPTS, TRAIN_SCRIPTS};

@@ -116,9 +116,8 @@ fn init_logging(verbose: u8) {
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CYTOLOGIA_LOG").unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(format!("{level},deltalake=error,deltalake_core=error,buoyant_kernel=off,datafusion=warn"))
-    });
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CYTOLOGIA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{level},deltalake=error,deltalake_core=error,buoyant_kernel=off,datafusion=warn")));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().try_init();
 }
 

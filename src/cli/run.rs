@@ -8,13 +8,7 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::output::Format;
 
-pub async fn run_files(
-    engine: &Engine,
-    files: &[PathBuf],
-    params: &BTreeMap<String, String>,
-    format: Format,
-    out: &mut dyn Write,
-) -> Result<()> {
+pub async fn run_files(engine: &Engine, files: &[PathBuf], params: &BTreeMap<String, String>, format: Format, out: &mut dyn Write) -> Result<()> {
     for f in files {
         let text = std::fs::read_to_string(f).map_err(|e| Error::io(f, e))?;
         run_text(engine, &f.display().to_string(), &text, params, format, out).await?;
@@ -23,16 +17,8 @@ pub async fn run_files(
 }
 
 /// Runs one script's text; `file` names it in errors.
-pub async fn run_text(
-    engine: &Engine,
-    file: &str,
-    text: &str,
-    params: &BTreeMap<String, String>,
-    format: Format,
-    out: &mut dyn Write,
-) -> Result<()> {
-    let text = crate::script::substitute(text, params)
-        .map_err(|(line, message)| Error::Script { file: file.into(), line, message })?;
+pub async fn run_text(engine: &Engine, file: &str, text: &str, params: &BTreeMap<String, String>, format: Format, out: &mut dyn Write) -> Result<()> {
+    let text = crate::script::substitute(text, params).map_err(|(line, message)| Error::Script { file: file.into(), line, message })?;
     for stmt in crate::script::split(&text) {
         let spinner = spinner(&format!("{}:{}", short(file), stmt.line));
         let started = Instant::now();

@@ -41,9 +41,7 @@ impl EngineEnv for WarehouseEnv {
         if version.is_none() {
             // Views and tables, as the catalog resolves them.
             use datafusion::catalog::SchemaProvider;
-            return self.schema.table(name).await?.ok_or_else(|| {
-                DataFusionError::Plan(format!("table '{name}' not found"))
-            });
+            return self.schema.table(name).await?.ok_or_else(|| DataFusionError::Plan(format!("table '{name}' not found")));
         }
         let table = self.warehouse.open_table(name, version).await.map_err(ext)?;
         table.table_provider().await
@@ -61,11 +59,7 @@ impl EngineEnv for WarehouseEnv {
     }
 
     fn progress(&self, label: &str, total: u64) -> Arc<dyn cytologia_udfs::env::ProgressSink> {
-        if self.config_progress {
-            Arc::new(crate::progress::Bar::new(label, total))
-        } else {
-            Arc::new(cytologia_udfs::env::NoProgress)
-        }
+        if self.config_progress { Arc::new(crate::progress::Bar::new(label, total)) } else { Arc::new(cytologia_udfs::env::NoProgress) }
     }
 
     async fn write_table(&self, name: &str, plan: LogicalPlan, mode: WriteMode) -> Result<u64> {

@@ -53,11 +53,7 @@ impl Engine {
                     return Err(Error::table(&name, "is a view: use DROP VIEW"));
                 }
                 if !self.warehouse.exists(&name).await? {
-                    return if d.if_exists {
-                        Ok(Output::Done(format!("table {name} does not exist")))
-                    } else {
-                        Err(Error::table(&name, "no such table"))
-                    };
+                    return if d.if_exists { Ok(Output::Done(format!("table {name} does not exist"))) } else { Err(Error::table(&name, "no such table")) };
                 }
                 self.warehouse.drop_table(&name).await?;
                 self.schema.note_table(&name, false);

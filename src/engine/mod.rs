@@ -18,7 +18,7 @@ use cytologia_udfs::env::EnvConfig;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::warehouse::{view, StoredView, Warehouse, WarehouseSchema};
+use crate::warehouse::{StoredView, Warehouse, WarehouseSchema, view};
 
 pub use env::WarehouseEnv;
 
@@ -47,9 +47,7 @@ pub async fn build(config: &Config) -> Result<Engine> {
         .with_query_planner(deltalake::delta_datafusion::planner::DeltaPlanner::new())
         .build();
     let ctx = SessionContext::new_with_state(state).enable_url_table();
-    ctx.catalog("datafusion")
-        .ok_or_else(|| Error::Usage("default catalog missing".into()))?
-        .register_schema("public", schema.clone())?;
+    ctx.catalog("datafusion").ok_or_else(|| Error::Usage("default catalog missing".into()))?.register_schema("public", schema.clone())?;
 
     let env = Arc::new(WarehouseEnv {
         config: EnvConfig { warehouse_url: url.to_string(), device: config.device.clone(), threads: config.threads },

@@ -18,16 +18,8 @@ pub(crate) struct Look {
 }
 
 pub(crate) fn draw_look(rng: &mut Rng) -> Look {
-    let bg = [
-        rng.jitter(232.0, 0.015).min(250.0),
-        rng.jitter(216.0, 0.02).min(245.0),
-        rng.jitter(216.0, 0.02).min(245.0),
-    ];
-    let rbc = [
-        (bg[0] * rng.range(0.93, 0.99)).min(245.0),
-        bg[1] * rng.range(0.68, 0.78),
-        bg[2] * rng.range(0.74, 0.86),
-    ];
+    let bg = [rng.jitter(232.0, 0.015).min(250.0), rng.jitter(216.0, 0.02).min(245.0), rng.jitter(216.0, 0.02).min(245.0)];
+    let rbc = [(bg[0] * rng.range(0.93, 0.99)).min(245.0), bg[1] * rng.range(0.68, 0.78), bg[2] * rng.range(0.74, 0.86)];
     let cast_r = rng.range(-0.03, 0.03);
     let cast_b = rng.range(-0.03, 0.04);
     Look {

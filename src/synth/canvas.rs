@@ -12,11 +12,7 @@ pub(crate) fn smoothstep(e0: f32, e1: f32, x: f32) -> f32 {
 
 #[inline]
 pub(crate) fn mix(a: Rgb, b: Rgb, t: f32) -> Rgb {
-    [
-        a[0] + (b[0] - a[0]) * t,
-        a[1] + (b[1] - a[1]) * t,
-        a[2] + (b[2] - a[2]) * t,
-    ]
+    [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t]
 }
 
 /// Stain density change: darkens/lightens a dye colour as if more/less dye were absorbed
@@ -35,11 +31,7 @@ pub(crate) struct Canvas {
 
 impl Canvas {
     pub fn new(w: usize, h: usize, fill: Rgb) -> Self {
-        Canvas {
-            w,
-            h,
-            px: vec![fill; w * h],
-        }
+        Canvas { w, h, px: vec![fill; w * h] }
     }
 
     /// Illumination field (vignetting, tilt, mottling) and a colour cast, applied last so
@@ -48,21 +40,16 @@ impl Canvas {
     pub fn illuminate(&mut self, light: &Illumination) {
         const STEP: usize = 8;
         let (gw, gh) = (self.w / STEP + 2, self.h / STEP + 2);
-        let (cx, cy) = (
-            self.w as f32 * light.centre.0,
-            self.h as f32 * light.centre.1,
-        );
+        let (cx, cy) = (self.w as f32 * light.centre.0, self.h as f32 * light.centre.1);
         let diag2 = (self.w * self.w + self.h * self.h) as f32 * 0.25;
         let mut grid = vec![0.0f32; gw * gh];
         for gy in 0..gh {
             for gx in 0..gw {
                 let (fx, fy) = ((gx * STEP) as f32, (gy * STEP) as f32);
                 let r2 = ((fx - cx).powi(2) + (fy - cy).powi(2)) / diag2;
-                let tilt = light.tilt.0 * (fx / self.w as f32 - 0.5)
-                    + light.tilt.1 * (fy / self.h as f32 - 0.5);
+                let tilt = light.tilt.0 * (fx / self.w as f32 - 0.5) + light.tilt.1 * (fy / self.h as f32 - 0.5);
                 let mottle = noise::fbm(fx / 60.0, fy / 60.0, light.seed, 2) - 0.5;
-                grid[gy * gw + gx] =
-                    (1.0 - light.vignette * r2) * (1.0 + tilt) * (1.0 + light.mottle * mottle);
+                grid[gy * gw + gx] = (1.0 - light.vignette * r2) * (1.0 + tilt) * (1.0 + light.mottle * mottle);
             }
         }
         for y in 0..self.h {
@@ -93,22 +80,14 @@ impl Canvas {
             for x in 0..w {
                 let (l, r) = (x.saturating_sub(1), (x + 1).min(w - 1));
                 let (a, b, c) = (self.px[row + l], self.px[row + x], self.px[row + r]);
-                tmp[row + x] = [
-                    0.25 * (a[0] + c[0]) + 0.5 * b[0],
-                    0.25 * (a[1] + c[1]) + 0.5 * b[1],
-                    0.25 * (a[2] + c[2]) + 0.5 * b[2],
-                ];
+                tmp[row + x] = [0.25 * (a[0] + c[0]) + 0.5 * b[0], 0.25 * (a[1] + c[1]) + 0.5 * b[1], 0.25 * (a[2] + c[2]) + 0.5 * b[2]];
             }
         }
         for y in 0..h {
             let (u, d) = (y.saturating_sub(1), (y + 1).min(h - 1));
             for x in 0..w {
                 let (a, b, c) = (tmp[u * w + x], tmp[y * w + x], tmp[d * w + x]);
-                self.px[y * w + x] = [
-                    0.25 * (a[0] + c[0]) + 0.5 * b[0],
-                    0.25 * (a[1] + c[1]) + 0.5 * b[1],
-                    0.25 * (a[2] + c[2]) + 0.5 * b[2],
-                ];
+                self.px[y * w + x] = [0.25 * (a[0] + c[0]) + 0.5 * b[0], 0.25 * (a[1] + c[1]) + 0.5 * b[1], 0.25 * (a[2] + c[2]) + 0.5 * b[2]];
             }
         }
     }

@@ -28,29 +28,14 @@ pub(crate) struct OobBox {
 
 /// Pushes ~2% of train boxes a few px past the image border. Boxes already near an edge
 /// are preferred (that is where annotators overshoot), random order breaks ties.
-pub(crate) fn push_out_of_image(
-    rows: &mut [Row],
-    sizes: &[(u32, u32)],
-    names: &[String],
-    n_images: usize,
-    rng: &mut Rng,
-) -> Vec<OobBox> {
-    let n = if n_images >= 50 {
-        fault_count(rows.len(), OOB_RATE).max(1)
-    } else {
-        (rows.len() as f64 * OOB_RATE).round() as usize
-    }
-    .min(rows.len());
+pub(crate) fn push_out_of_image(rows: &mut [Row], sizes: &[(u32, u32)], names: &[String], n_images: usize, rng: &mut Rng) -> Vec<OobBox> {
+    let n = if n_images >= 50 { fault_count(rows.len(), OOB_RATE).max(1) } else { (rows.len() as f64 * OOB_RATE).round() as usize }.min(rows.len());
     let edge_gap = |r: &Row| {
         let (w, h) = sizes[r.image];
         let b = &r.bx;
         b.x1.min(b.y1).min(w as i32 - b.x2).min(h as i32 - b.y2)
     };
-    let mut order: Vec<(i32, u64, usize)> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (edge_gap(r), rng.u64(), i))
-        .collect();
+    let mut order: Vec<(i32, u64, usize)> = rows.iter().enumerate().map(|(i, r)| (edge_gap(r), rng.u64(), i)).collect();
     order.sort_unstable();
     let mut chosen: Vec<usize> = order.iter().take(n).map(|o| o.2).collect();
     chosen.sort_unstable();
@@ -64,11 +49,7 @@ pub(crate) fn push_out_of_image(
         // The side nearest the border overshoots; sometimes a second side too.
         let gaps = [b.x1, b.y1, w - b.x2, h - b.y2];
         let first = (0..4).min_by_key(|&s| (gaps[s], s)).unwrap_or(0);
-        let sides = if rng.chance(0.2) {
-            vec![first, (first + 1 + rng.below(3)) % 4]
-        } else {
-            vec![first]
-        };
+        let sides = if rng.chance(0.2) { vec![first, (first + 1 + rng.below(3)) % 4] } else { vec![first] };
         for s in sides {
             let k = rng.int(1, 6);
             match s {
@@ -78,12 +59,7 @@ pub(crate) fn push_out_of_image(
                 _ => b.y2 = h + k,
             }
         }
-        out.push(OobBox {
-            image: names[row.image].clone(),
-            row: i,
-            original: before,
-            shifted: [b.x1, b.y1, b.x2, b.y2],
-        });
+        out.push(OobBox { image: names[row.image].clone(), row: i, original: before, shifted: [b.x1, b.y1, b.x2, b.y2] });
     }
     out
 }
@@ -103,11 +79,7 @@ pub(crate) fn order_test_rows(mut rows: Vec<Row>, rng: &mut Rng) -> (Vec<(i64, R
             multi.push(w[0].image);
         }
     }
-    let n = if multi.is_empty() {
-        0
-    } else {
-        ((multi.len() as f64 * INTERLEAVE_RATE).round() as usize).max(1)
-    };
+    let n = if multi.is_empty() { 0 } else { ((multi.len() as f64 * INTERLEAVE_RATE).round() as usize).max(1) };
     let mut picks = multi.clone();
     rng.shuffle(&mut picks);
     picks.truncate(n);

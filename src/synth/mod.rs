@@ -92,26 +92,15 @@ pub enum SynthError {
 /// Existing files with the same names are replaced; unrelated files already in `out` (for
 /// example images from an earlier, larger run) are left alone, so use a fresh directory
 /// when the directory listing itself matters.
-pub fn generate(
-    opts: &SynthOptions,
-    progress: &(dyn Fn(usize, usize) + Sync),
-) -> Result<SynthSummary, SynthError> {
+pub fn generate(opts: &SynthOptions, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<SynthSummary, SynthError> {
     if opts.out.as_os_str().is_empty() {
-        return Err(SynthError::InvalidOptions(
-            "output directory path is empty".into(),
-        ));
+        return Err(SynthError::InvalidOptions("output directory path is empty".into()));
     }
     if opts.train.saturating_add(opts.test) > MAX_IMAGES {
-        return Err(SynthError::InvalidOptions(format!(
-            "train + test = {} images exceeds the limit of {MAX_IMAGES}",
-            opts.train.saturating_add(opts.test)
-        )));
+        return Err(SynthError::InvalidOptions(format!("train + test = {} images exceeds the limit of {MAX_IMAGES}", opts.train.saturating_add(opts.test))));
     }
     let images_dir = opts.out.join("images");
-    fs::create_dir_all(&images_dir).map_err(|source| SynthError::Io {
-        path: images_dir.clone(),
-        source,
-    })?;
+    fs::create_dir_all(&images_dir).map_err(|source| SynthError::Io { path: images_dir.clone(), source })?;
 
     let plan = plan::plan(opts.train, opts.test, opts.seed);
     let (train, test) = (&plan.train, &plan.test);
@@ -123,18 +112,7 @@ pub fn generate(
             keep_bytes[of] = true;
         }
     }
-    let same_name_copies = test
-        .iter()
-        .filter(|i| {
-            matches!(
-                i.origin,
-                Origin::CrossDup {
-                    same_name: true,
-                    ..
-                }
-            )
-        })
-        .count();
+    let same_name_copies = test.iter().filter(|i| matches!(i.origin, Origin::CrossDup { same_name: true, .. })).count();
     let total_files = train.len() + test.len() - same_name_copies;
 
     let jobs: Vec<(bool, usize)> = train
@@ -142,12 +120,7 @@ pub fn generate(
         .enumerate()
         .filter(|(_, i)| i.renders())
         .map(|(k, _)| (true, k))
-        .chain(
-            test.iter()
-                .enumerate()
-                .filter(|(_, i)| i.renders())
-                .map(|(k, _)| (false, k)),
-        )
+        .chain(test.iter().enumerate().filter(|(_, i)| i.renders()).map(|(k, _)| (false, k)))
         .collect();
     let done = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
@@ -219,45 +192,19 @@ pub fn generate(
     let test_names: Vec<String> = test.iter().map(|i| i.name.clone()).collect();
     let train_sizes: Vec<(u32, u32)> = train.iter().map(|i| (i.w, i.h)).collect();
     let to_rows = |boxes: Vec<Option<Vec<BoxAnn>>>| -> Vec<Row> {
-        boxes
-            .into_iter()
-            .enumerate()
-            .flat_map(|(image, b)| {
-                b.unwrap_or_default()
-                    .into_iter()
-                    .map(move |bx| Row { image, bx })
-            })
-            .collect()
+        boxes.into_iter().enumerate().flat_map(|(image, b)| b.unwrap_or_default().into_iter().map(move |bx| Row { image, bx })).collect()
     };
     let mut train_rows = to_rows(train_boxes);
     let test_rows = to_rows(test_boxes);
 
     let mut frng = Rng::stream(opts.seed, STREAM_FAULTS, 0);
-    let oob = faults::push_out_of_image(
-        &mut train_rows,
-        &train_sizes,
-        &train_names,
-        train.len(),
-        &mut frng,
-    );
+    let oob = faults::push_out_of_image(&mut train_rows, &train_sizes, &train_names, train.len(), &mut frng);
     let (test_rows, interleaved) = faults::order_test_rows(test_rows, &mut frng);
 
     let out = &opts.out;
-    write_atomic(
-        &out.join("train.csv"),
-        writer::train_csv(&train_rows, &train_names).as_bytes(),
-        true,
-    )?;
-    write_atomic(
-        &out.join("test.csv"),
-        writer::test_csv(&test_rows, &test_names).as_bytes(),
-        true,
-    )?;
-    write_atomic(
-        &out.join("test_truth.csv"),
-        writer::truth_csv(&test_rows, &test_names).as_bytes(),
-        true,
-    )?;
+    write_atomic(&out.join("train.csv"), writer::train_csv(&train_rows, &train_names).as_bytes(), true)?;
+    write_atomic(&out.join("test.csv"), writer::test_csv(&test_rows, &test_names).as_bytes(), true)?;
+    write_atomic(&out.join("test_truth.csv"), writer::truth_csv(&test_rows, &test_names).as_bytes(), true)?;
 
     let mut train_counts = vec![0; CLASS_NAMES.len()];
     for r in &train_rows {
@@ -284,20 +231,10 @@ pub fn generate(
         class_names: CLASS_NAMES.to_vec(),
         train_class_counts: train_counts,
         test_class_counts: test_counts,
-        faults: fault_records(
-            train,
-            test,
-            &oob,
-            &interleaved,
-            train_rows.len(),
-            multi_test,
-        ),
+        faults: fault_records(train, test, &oob, &interleaved, train_rows.len(), multi_test),
     };
     let path = out.join("manifest.json");
-    let mut json = serde_json::to_vec_pretty(&manifest).map_err(|source| SynthError::Manifest {
-        path: path.clone(),
-        source,
-    })?;
+    let mut json = serde_json::to_vec_pretty(&manifest).map_err(|source| SynthError::Manifest { path: path.clone(), source })?;
     json.push(b'\n');
     write_atomic(&path, &json, true)?;
 
@@ -313,36 +250,16 @@ pub fn generate(
 /// Boxes of a written image, plus its bytes when a duplicate will be copied from it.
 type RenderedFile = (Vec<BoxAnn>, Option<Vec<u8>>);
 
-fn render_one(
-    img: &PlannedImage,
-    dir: &std::path::Path,
-    keep: bool,
-) -> Result<RenderedFile, SynthError> {
-    let r = render::render(&RenderJob {
-        w: img.w,
-        h: img.h,
-        classes: &img.classes,
-        seed: img.seed,
-        brightness: img.brightness,
-    });
+fn render_one(img: &PlannedImage, dir: &std::path::Path, keep: bool) -> Result<RenderedFile, SynthError> {
+    let r = render::render(&RenderJob { w: img.w, h: img.h, classes: &img.classes, seed: img.seed, brightness: img.brightness });
     let path = dir.join(&img.name);
-    let bytes =
-        jpeg::encode(&r.rgb, img.w as usize, img.h as usize, img.jpeg).map_err(|source| {
-            SynthError::Encode {
-                path: path.clone(),
-                source,
-            }
-        })?;
+    let bytes = jpeg::encode(&r.rgb, img.w as usize, img.h as usize, img.jpeg).map_err(|source| SynthError::Encode { path: path.clone(), source })?;
     write_atomic(&path, &bytes, false)?;
     Ok((r.boxes, keep.then_some(bytes)))
 }
 
 fn rate(count: usize, of: usize) -> f64 {
-    if of == 0 {
-        0.0
-    } else {
-        count as f64 / of as f64
-    }
+    if of == 0 { 0.0 } else { count as f64 / of as f64 }
 }
 
 fn fault_records(
@@ -357,13 +274,9 @@ fn fault_records(
     let mut near = Vec::new();
     for img in train {
         match img.origin {
-            Origin::ExactDup { of } => exact.push(DupPair {
-                original: train[of].name.clone(),
-                duplicate: img.name.clone(),
-                same_name: None,
-                quality: None,
-                brightness_shift: None,
-            }),
+            Origin::ExactDup { of } => {
+                exact.push(DupPair { original: train[of].name.clone(), duplicate: img.name.clone(), same_name: None, quality: None, brightness_shift: None })
+            }
             Origin::NearDup { of } => near.push(DupPair {
                 original: train[of].name.clone(),
                 duplicate: img.name.clone(),

@@ -3,9 +3,7 @@
 
 #[inline]
 pub(crate) fn hash(x: i32, y: i32, seed: u32) -> u32 {
-    let mut h = seed
-        ^ (x as u32).wrapping_mul(0x27D4_EB2D)
-        ^ (y as u32).wrapping_mul(0x1656_67B1).rotate_left(13);
+    let mut h = seed ^ (x as u32).wrapping_mul(0x27D4_EB2D) ^ (y as u32).wrapping_mul(0x1656_67B1).rotate_left(13);
     h ^= h >> 15;
     h = h.wrapping_mul(0x2C1B_3C6D);
     h ^= h >> 12;
@@ -48,12 +46,7 @@ pub(crate) fn fbm(x: f32, y: f32, seed: u32, octaves: u32) -> f32 {
     let mut norm = 0.0;
     let mut f = 1.0;
     for o in 0..octaves {
-        sum += amp
-            * value(
-                x * f + o as f32 * 17.3,
-                y * f - o as f32 * 9.1,
-                seed.wrapping_add(o * 101),
-            );
+        sum += amp * value(x * f + o as f32 * 17.3, y * f - o as f32 * 9.1, seed.wrapping_add(o * 101));
         norm += amp;
         amp *= 0.5;
         f *= 2.03;

@@ -91,13 +91,7 @@ fn primaries(n: usize, rng: &mut Rng) -> Vec<usize> {
     out
 }
 
-fn original(
-    rng: &mut Rng,
-    namer: &mut Namer,
-    seed: u64,
-    ordinal: usize,
-    primary: usize,
-) -> PlannedImage {
+fn original(rng: &mut Rng, namer: &mut Namer, seed: u64, ordinal: usize, primary: usize) -> PlannedImage {
     let boxes = draw_box_count(rng);
     let classes = draw_image_classes(rng, primary, boxes);
     let (w, h) = draw_size(rng, primary, boxes);
@@ -107,21 +101,14 @@ fn original(
         h,
         classes,
         seed: derive_seed(seed, STREAM_RENDER, ordinal as u64),
-        jpeg: JpegSettings {
-            quality: rng.int(85, 95),
-            progressive: rng.chance(0.1),
-        },
+        jpeg: JpegSettings { quality: rng.int(85, 95), progressive: rng.chance(0.1) },
         brightness: 0.0,
         origin: Origin::Original,
     }
 }
 
 /// Moves entries into a random order and rewrites `of` references accordingly.
-fn shuffle_split(
-    items: Vec<PlannedImage>,
-    rng: &mut Rng,
-    remap_train: Option<&[usize]>,
-) -> (Vec<PlannedImage>, Vec<usize>) {
+fn shuffle_split(items: Vec<PlannedImage>, rng: &mut Rng, remap_train: Option<&[usize]>) -> (Vec<PlannedImage>, Vec<usize>) {
     let mut order: Vec<usize> = (0..items.len()).collect();
     rng.shuffle(&mut order);
     let mut new_pos = vec![0; items.len()];
@@ -135,10 +122,7 @@ fn shuffle_split(
             it.origin = match (it.origin, remap_train) {
                 (Origin::NearDup { of }, None) => Origin::NearDup { of: new_pos[of] },
                 (Origin::ExactDup { of }, None) => Origin::ExactDup { of: new_pos[of] },
-                (Origin::CrossDup { of, same_name }, Some(m)) => Origin::CrossDup {
-                    of: m[of],
-                    same_name,
-                },
+                (Origin::CrossDup { of, same_name }, Some(m)) => Origin::CrossDup { of: m[of], same_name },
                 (o, _) => o,
             };
             out.push(it);
@@ -149,10 +133,7 @@ fn shuffle_split(
 
 pub(crate) fn plan(train: usize, test: usize, seed: u64) -> Plan {
     let mut rng = Rng::stream(seed, STREAM_PLAN, 0);
-    let mut namer = Namer {
-        rng: Rng::stream(seed, STREAM_NAMES, 0),
-        used: HashSet::new(),
-    };
+    let mut namer = Namer { rng: Rng::stream(seed, STREAM_NAMES, 0), used: HashSet::new() };
 
     let n_exact = fault_count(train, EXACT_DUP_RATE);
     let n_near = fault_count(train, NEAR_DUP_RATE);
@@ -185,11 +166,7 @@ pub(crate) fn plan(train: usize, test: usize, seed: u64) -> Plan {
         copy.name = namer.next();
         let q = copy.jpeg.quality;
         let delta = rng.int(3, 8);
-        copy.jpeg.quality = if q + delta <= 98 {
-            q + delta
-        } else {
-            q - delta
-        };
+        copy.jpeg.quality = if q + delta <= 98 { q + delta } else { q - delta };
         if rng.chance(0.3) {
             copy.jpeg.progressive = !copy.jpeg.progressive;
         }
@@ -232,8 +209,5 @@ pub(crate) fn plan(train: usize, test: usize, seed: u64) -> Plan {
         titems.push(copy);
     }
     let (test_items, _) = shuffle_split(titems, &mut rng, Some(&train_pos));
-    Plan {
-        train: train_items,
-        test: test_items,
-    }
+    Plan { train: train_items, test: test_items }
 }

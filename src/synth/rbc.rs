@@ -19,19 +19,12 @@ pub(crate) fn paint_rbcs(canvas: &mut Canvas, look: &Look, rng: &mut Rng, keep: 
     let mean_r = rng.range(15.0, 20.0);
     let coverage = rng.range(0.3, 0.75);
     let n = (coverage * w * h / (std::f32::consts::PI * mean_r * mean_r)) as usize;
-    let trans = [
-        look.rbc[0] / look.bg[0],
-        look.rbc[1] / look.bg[1],
-        look.rbc[2] / look.bg[2],
-    ];
+    let trans = [look.rbc[0] / look.bg[0], look.rbc[1] / look.bg[1], look.rbc[2] / look.bg[2]];
     for _ in 0..n {
         let r = rng.jitter(mean_r, 0.08).clamp(11.0, 24.0);
         let cx = rng.range(-r, w + r);
         let cy = rng.range(-r, h + r);
-        if keep
-            .iter()
-            .any(|k| (cx - k.cx).hypot(cy - k.cy) < k.r * 0.85 + r * 0.3)
-        {
+        if keep.iter().any(|k| (cx - k.cx).hypot(cy - k.cy) < k.r * 0.85 + r * 0.3) {
             continue;
         }
         let cell = Rbc {
@@ -92,15 +85,9 @@ impl Rbc {
                     continue;
                 }
                 // Thickness profile of a biconcave disc: thick rim, thin pale centre.
-                let rim = 1.0
-                    - self.pallor
-                        * (1.0 - smoothstep(self.pallor_r - 0.2, self.pallor_r + 0.25, d));
+                let rim = 1.0 - self.pallor * (1.0 - smoothstep(self.pallor_r - 0.2, self.pallor_r + 0.25, d));
                 let t = ((d - 0.88) / 0.16).abs();
-                let edge_dark = if t < 1.0 {
-                    0.12 * (1.0 - t * t) * (1.0 - t * t)
-                } else {
-                    0.0
-                };
+                let edge_dark = if t < 1.0 { 0.12 * (1.0 - t * t) * (1.0 - t * t) } else { 0.0 };
                 let thick = (rim + edge_dark) * self.density * cover;
                 let p = &mut canvas.px[y * canvas.w + x];
                 // Linearised Beer–Lambert: cheap, and overlaps still multiply (darken).
@@ -119,10 +106,7 @@ pub(crate) fn paint_platelets(canvas: &mut Canvas, look: &Look, rng: &mut Rng, k
         let r = rng.range(2.5, 5.0);
         let cx = rng.range(0.0, canvas.w as f32);
         let cy = rng.range(0.0, canvas.h as f32);
-        if keep
-            .iter()
-            .any(|k| (cx - k.cx).hypot(cy - k.cy) < k.r + r + 4.0)
-        {
+        if keep.iter().any(|k| (cx - k.cx).hypot(cy - k.cy) < k.r + r + 4.0) {
             continue;
         }
         let seed = rng.u64() as u32;

@@ -104,24 +104,14 @@ fn spec(class: usize, rng: &mut Rng) -> Spec {
     match class {
         PNN => {
             let n = [2, 3, 3, 3, 3, 4, 4, 4, 5][rng.below(9)];
-            s.shape = Shape::Lobed {
-                n,
-                bridge: rng.range(0.1, 0.22),
-                spacing: rng.range(1.6, 2.0),
-            };
+            s.shape = Shape::Lobed { n, bridge: rng.range(0.1, 0.22), spacing: rng.range(1.6, 2.0) };
             s.nc = rng.range(0.56, 0.66);
             s.nuc = NUC_DENSE;
             s.contrast = 0.45;
             s.clumpy = true;
             s.cyto = [226.0, 203.0, 214.0];
             s.rim = 0.05;
-            s.granules.push(Granules(
-                260.0,
-                [198.0, 150.0, 188.0],
-                (0.6, 1.1),
-                0.4,
-                Region::Cytoplasm,
-            ));
+            s.granules.push(Granules(260.0, [198.0, 150.0, 188.0], (0.6, 1.1), 0.4, Region::Cytoplasm));
         }
         LY => {
             s.nc = rng.range(0.78, 0.88);
@@ -133,20 +123,11 @@ fn spec(class: usize, rng: &mut Rng) -> Spec {
             s.cyto = [158.0, 182.0, 228.0];
             s.rim = 0.2;
             if rng.chance(0.15) {
-                s.granules
-                    .push(Granules(5.0, AZUR, (1.0, 1.6), 0.8, Region::Cytoplasm));
+                s.granules.push(Granules(5.0, AZUR, (1.0, 1.6), 0.8, Region::Cytoplasm));
             }
         }
         MO => {
-            s.shape = if rng.chance(0.7) {
-                Shape::Kidney {
-                    depth: rng.range(0.25, 0.55),
-                }
-            } else {
-                Shape::Irregular {
-                    amp: rng.range(0.08, 0.15),
-                }
-            };
+            s.shape = if rng.chance(0.7) { Shape::Kidney { depth: rng.range(0.25, 0.55) } } else { Shape::Irregular { amp: rng.range(0.08, 0.15) } };
             s.nc = rng.range(0.55, 0.66);
             s.offset = rng.range(0.08, 0.2);
             s.nuc_aspect = rng.range(1.1, 1.4);
@@ -157,56 +138,26 @@ fn spec(class: usize, rng: &mut Rng) -> Spec {
             s.rim = 0.08;
             s.outline = 0.04;
             s.vacuoles = rng.int(0, 7) as u32;
-            s.granules.push(Granules(
-                90.0,
-                [172.0, 140.0, 196.0],
-                (0.6, 1.0),
-                0.35,
-                Region::Cytoplasm,
-            ));
+            s.granules.push(Granules(90.0, [172.0, 140.0, 196.0], (0.6, 1.0), 0.35, Region::Cytoplasm));
         }
         EO => {
             let n = if rng.chance(0.8) { 2 } else { 3 };
-            s.shape = Shape::Lobed {
-                n,
-                bridge: rng.range(0.22, 0.35),
-                spacing: rng.range(1.5, 1.8),
-            };
+            s.shape = Shape::Lobed { n, bridge: rng.range(0.22, 0.35), spacing: rng.range(1.5, 1.8) };
             s.nc = rng.range(0.55, 0.64);
             s.nuc = NUC_MED;
             s.cyto = [228.0, 198.0, 178.0];
             s.rim = 0.03;
-            s.granules.push(Granules(
-                420.0,
-                [230.0, 118.0, 62.0],
-                (1.5, 2.3),
-                0.85,
-                Region::Any,
-            ));
+            s.granules.push(Granules(420.0, [230.0, 118.0, 62.0], (1.5, 2.3), 0.85, Region::Any));
         }
         BA => {
             let n = rng.int(1, 3) as u32;
-            s.shape = if n == 1 {
-                Shape::Kidney { depth: 0.3 }
-            } else {
-                Shape::Lobed {
-                    n,
-                    bridge: 0.35,
-                    spacing: 1.5,
-                }
-            };
+            s.shape = if n == 1 { Shape::Kidney { depth: 0.3 } } else { Shape::Lobed { n, bridge: 0.35, spacing: 1.5 } };
             s.nc = rng.range(0.55, 0.65);
             s.nuc = [128.0, 95.0, 165.0];
             s.contrast = 0.3;
             s.cyto = [206.0, 186.0, 218.0];
             s.rim = 0.05;
-            s.granules.push(Granules(
-                rng.range(70.0, 140.0),
-                [52.0, 24.0, 78.0],
-                (1.6, 3.2),
-                0.9,
-                Region::Any,
-            ));
+            s.granules.push(Granules(rng.range(70.0, 140.0), [52.0, 24.0, 78.0], (1.6, 3.2), 0.9, Region::Any));
         }
         ER => {
             s.nc = rng.range(0.48, 0.62);
@@ -231,13 +182,7 @@ fn spec(class: usize, rng: &mut Rng) -> Spec {
             s.nucleolus_r = rng.range(3.0, 4.5);
             s.cyto = [170.0, 164.0, 212.0];
             s.halo = 0.55;
-            s.granules.push(Granules(
-                rng.range(90.0, 170.0),
-                AZUR,
-                (1.1, 2.0),
-                0.8,
-                Region::Cytoplasm,
-            ));
+            s.granules.push(Granules(rng.range(90.0, 170.0), AZUR, (1.1, 2.0), 0.8, Region::Cytoplasm));
         }
         THROMB => {
             s.shape = Shape::None;
@@ -246,25 +191,13 @@ fn spec(class: usize, rng: &mut Rng) -> Spec {
             s.opacity = 0.85;
             s.soft = 1.2;
             s.aspect = rng.range(1.0, 1.4);
-            s.granules.push(Granules(
-                600.0,
-                [124.0, 66.0, 160.0],
-                (0.8, 1.5),
-                0.75,
-                Region::Any,
-            ));
+            s.granules.push(Granules(600.0, [124.0, 66.0, 160.0], (0.8, 1.5), 0.75, Region::Any));
         }
         LAM3 => {
             s.shape = if rng.chance(0.75) {
-                Shape::Lobed {
-                    n: 2,
-                    bridge: 0.5,
-                    spacing: rng.range(1.05, 1.35),
-                }
+                Shape::Lobed { n: 2, bridge: 0.5, spacing: rng.range(1.05, 1.35) }
             } else {
-                Shape::Kidney {
-                    depth: rng.range(0.3, 0.5),
-                }
+                Shape::Kidney { depth: rng.range(0.3, 0.5) }
             };
             s.nc = rng.range(0.56, 0.66);
             s.nuc = [106.0, 70.0, 150.0];
@@ -272,13 +205,7 @@ fn spec(class: usize, rng: &mut Rng) -> Spec {
             s.period = 2.6;
             s.nucleoli = rng.int(0, 1) as u32;
             s.cyto = [186.0, 160.0, 206.0];
-            s.granules.push(Granules(
-                rng.range(260.0, 420.0),
-                [142.0, 40.0, 100.0],
-                (1.0, 2.0),
-                0.8,
-                Region::Any,
-            ));
+            s.granules.push(Granules(rng.range(260.0, 420.0), [142.0, 40.0, 100.0], (1.0, 2.0), 0.8, Region::Any));
             s.auer = rng.int(2, 8) as u32;
         }
         LYSEE => {
@@ -321,37 +248,21 @@ fn spec(class: usize, rng: &mut Rng) -> Spec {
             s.nucleolus_r = rng.range(4.0, 6.0);
             s.cyto = [134.0, 152.0, 212.0];
             if rng.chance(0.4) {
-                s.granules.push(Granules(
-                    rng.range(3.0, 15.0),
-                    AZUR,
-                    (1.0, 1.6),
-                    0.8,
-                    Region::Cytoplasm,
-                ));
+                s.granules.push(Granules(rng.range(3.0, 15.0), AZUR, (1.0, 1.6), 0.8, Region::Cytoplasm));
             }
             if rng.chance(0.15) {
                 s.auer = 1;
             }
         }
         LGL => {
-            s.shape = if rng.chance(0.7) {
-                Shape::Round
-            } else {
-                Shape::Kidney { depth: 0.2 }
-            };
+            s.shape = if rng.chance(0.7) { Shape::Round } else { Shape::Kidney { depth: 0.2 } };
             s.nc = rng.range(0.54, 0.64);
             s.offset = rng.range(0.15, 0.25);
             s.nuc = [80.0, 50.0, 120.0];
             s.clumpy = true;
             s.cyto = [194.0, 204.0, 232.0];
             s.rim = 0.1;
-            s.granules.push(Granules(
-                rng.range(6.0, 22.0),
-                AZUR,
-                (1.3, 2.2),
-                0.85,
-                Region::Cytoplasm,
-            ));
+            s.granules.push(Granules(rng.range(6.0, 22.0), AZUR, (1.3, 2.2), 0.85, Region::Cytoplasm));
         }
         B => {
             s.nc = rng.range(0.76, 0.86);
@@ -372,25 +283,11 @@ fn spec(class: usize, rng: &mut Rng) -> Spec {
             s.period = 3.2;
             s.cyto = [222.0, 196.0, 208.0];
             s.halo = 0.3;
-            s.granules.push(Granules(
-                200.0,
-                [186.0, 130.0, 170.0],
-                (0.8, 1.4),
-                0.5,
-                Region::Cytoplasm,
-            ));
-            s.granules.push(Granules(
-                rng.range(8.0, 25.0),
-                AZUR,
-                (1.0, 1.6),
-                0.7,
-                Region::Cytoplasm,
-            ));
+            s.granules.push(Granules(200.0, [186.0, 130.0, 170.0], (0.8, 1.4), 0.5, Region::Cytoplasm));
+            s.granules.push(Granules(rng.range(8.0, 25.0), AZUR, (1.0, 1.6), 0.7, Region::Cytoplasm));
         }
         MM => {
-            s.shape = Shape::Kidney {
-                depth: rng.range(0.35, 0.6),
-            };
+            s.shape = Shape::Kidney { depth: rng.range(0.35, 0.6) };
             s.nc = rng.range(0.5, 0.58);
             s.offset = rng.range(0.08, 0.16);
             s.nuc_aspect = rng.range(1.15, 1.35);
@@ -398,18 +295,10 @@ fn spec(class: usize, rng: &mut Rng) -> Spec {
             s.clumpy = true;
             s.cyto = [224.0, 200.0, 210.0];
             s.rim = 0.05;
-            s.granules.push(Granules(
-                170.0,
-                [190.0, 140.0, 175.0],
-                (0.7, 1.2),
-                0.45,
-                Region::Cytoplasm,
-            ));
+            s.granules.push(Granules(170.0, [190.0, 140.0, 175.0], (0.7, 1.2), 0.45, Region::Cytoplasm));
         }
         LF => {
-            s.shape = Shape::Cleft {
-                clefts: if rng.chance(0.7) { 1 } else { 2 },
-            };
+            s.shape = Shape::Cleft { clefts: if rng.chance(0.7) { 1 } else { 2 } };
             s.nc = rng.range(0.76, 0.86);
             s.nuc = NUC_DENSE;
             s.contrast = 0.55;
@@ -417,11 +306,7 @@ fn spec(class: usize, rng: &mut Rng) -> Spec {
             s.cyto = [164.0, 182.0, 224.0];
         }
         MOB => {
-            s.shape = if rng.chance(0.7) {
-                Shape::Round
-            } else {
-                Shape::Kidney { depth: 0.15 }
-            };
+            s.shape = if rng.chance(0.7) { Shape::Round } else { Shape::Kidney { depth: 0.15 } };
             s.nc = rng.range(0.58, 0.68);
             s.offset = rng.range(0.06, 0.16);
             s.nuc = [132.0, 98.0, 172.0];
@@ -432,13 +317,7 @@ fn spec(class: usize, rng: &mut Rng) -> Spec {
             s.cyto = [164.0, 170.0, 214.0];
             s.rim = 0.2;
             s.vacuoles = rng.int(0, 3) as u32;
-            s.granules.push(Granules(
-                30.0,
-                [160.0, 120.0, 190.0],
-                (0.7, 1.1),
-                0.35,
-                Region::Cytoplasm,
-            ));
+            s.granules.push(Granules(30.0, [160.0, 120.0, 190.0], (0.7, 1.1), 0.35, Region::Cytoplasm));
         }
         LH_LYACT => {
             s.nc = rng.range(0.5, 0.6);
@@ -452,9 +331,7 @@ fn spec(class: usize, rng: &mut Rng) -> Spec {
             s.outline = 0.045;
         }
         LM => {
-            s.shape = Shape::Irregular {
-                amp: rng.range(0.12, 0.2),
-            };
+            s.shape = Shape::Irregular { amp: rng.range(0.12, 0.2) };
             s.nc = rng.range(0.76, 0.85);
             s.nuc = [88.0, 55.0, 130.0];
             s.contrast = 0.45;
@@ -486,11 +363,7 @@ fn spec(class: usize, rng: &mut Rng) -> Spec {
 }
 
 fn jitter_rgb(rng: &mut Rng, c: Rgb, rel: f32) -> Rgb {
-    [
-        rng.jitter(c[0], rel).min(250.0),
-        rng.jitter(c[1], rel).min(250.0),
-        rng.jitter(c[2], rel).min(250.0),
-    ]
+    [rng.jitter(c[0], rel).min(250.0), rng.jitter(c[1], rel).min(250.0), rng.jitter(c[2], rel).min(250.0)]
 }
 
 pub(crate) fn build_cell(class: usize, radius: f32, look: &Look, rng: &mut Rng) -> Cell {
@@ -544,31 +417,22 @@ pub(crate) fn build_cell(class: usize, radius: f32, look: &Look, rng: &mut Rng) 
 /// geometry so they land in the right compartment.
 fn add_inclusions(cell: &mut Cell, s: &Spec, class: usize, stain: f32, rng: &mut Rng) {
     let ext = cell.r * cell.aspect;
-    let sample =
-        |cell: &Cell, rng: &mut Rng, ok: &dyn Fn(f32, f32) -> bool| -> Option<(f32, f32)> {
-            for _ in 0..40 {
-                let (u, v) = (rng.range(-ext, ext), rng.range(-cell.r, cell.r));
-                if ok(u, v) {
-                    return Some((u, v));
-                }
+    let sample = |cell: &Cell, rng: &mut Rng, ok: &dyn Fn(f32, f32) -> bool| -> Option<(f32, f32)> {
+        for _ in 0..40 {
+            let (u, v) = (rng.range(-ext, ext), rng.range(-cell.r, cell.r));
+            if ok(u, v) {
+                return Some((u, v));
             }
-            None
-        };
+        }
+        None
+    };
     // Nucleoli read as pale blue-lilac discs with a darker rim.
     let nucleolus_rgb = mix(densify(cell.chromatin.light, 0.8), cell.cyto, 0.5);
     for _ in 0..s.nucleoli {
         let r = rng.jitter(s.nucleolus_r, 0.15);
         let nuc = &cell.nucleus;
         if let Some((u, v)) = sample(cell, rng, &|u, v| nuc.sdf(u, v) < -(r + 2.0)) {
-            cell.spots.push(Spot {
-                u,
-                v,
-                r,
-                rgb: nucleolus_rgb,
-                alpha: 0.85,
-                ring: 0.7,
-                region: Region::Nucleus,
-            });
+            cell.spots.push(Spot { u, v, r, rgb: nucleolus_rgb, alpha: 0.85, ring: 0.7, region: Region::Nucleus });
         }
     }
     let vac_rgb = mix(cell.cyto, [238.0, 234.0, 244.0], 0.65);
@@ -577,15 +441,7 @@ fn add_inclusions(cell: &mut Cell, s: &Spec, class: usize, stain: f32, rng: &mut
         let nuc = &cell.nucleus;
         let ok = |u: f32, v: f32| cell.outline(u, v).0 < -(r + 2.0) && nuc.sdf(u, v) > r + 1.0;
         if let Some((u, v)) = sample(cell, rng, &ok) {
-            cell.spots.push(Spot {
-                u,
-                v,
-                r,
-                rgb: vac_rgb,
-                alpha: 0.8,
-                ring: 0.15,
-                region: Region::Cytoplasm,
-            });
+            cell.spots.push(Spot { u, v, r, rgb: vac_rgb, alpha: 0.8, ring: 0.15, region: Region::Cytoplasm });
         }
     }
     let area = (cell.r / 65.0).powi(2) * cell.aspect;
@@ -613,15 +469,7 @@ fn add_inclusions(cell: &mut Cell, s: &Spec, class: usize, stain: f32, rng: &mut
             };
             if let Some((u, v)) = pos {
                 let rgb = jitter_rgb(rng, base, 0.06);
-                cell.spots.push(Spot {
-                    u,
-                    v,
-                    r,
-                    rgb,
-                    alpha,
-                    ring: 0.0,
-                    region,
-                });
+                cell.spots.push(Spot { u, v, r, rgb, alpha, ring: 0.0, region });
             }
         }
     }
@@ -636,22 +484,12 @@ fn add_inclusions(cell: &mut Cell, s: &Spec, class: usize, stain: f32, rng: &mut
             break;
         };
         // LAM3 "faggot" cells: several rods stacked side by side.
-        let bundle = if class == LAM3 && rng.chance(0.4) {
-            rng.int(2, 4) as u32
-        } else {
-            1
-        };
+        let bundle = if class == LAM3 && rng.chance(0.4) { rng.int(2, 4) as u32 } else { 1 };
         for b in 0..bundle.min(s.auer - placed) {
             let off = b as f32 * rng.range(2.2, 3.2);
             let (nx, ny) = (-ang.sin() * off, ang.cos() * off);
             let (dx, dy) = (ang.cos() * len * 0.5, ang.sin() * len * 0.5);
-            cell.rods.push(Rod {
-                a: (u + nx - dx, v + ny - dy),
-                b: (u + nx + dx, v + ny + dy),
-                r: rng.range(0.7, 1.3),
-                rgb: rod_rgb,
-                alpha: 0.9,
-            });
+            cell.rods.push(Rod { a: (u + nx - dx, v + ny - dy), b: (u + nx + dx, v + ny + dy), r: rng.range(0.7, 1.3), rgb: rod_rgb, alpha: 0.9 });
             placed += 1;
         }
     }

@@ -12,8 +12,7 @@ struct TempDir(PathBuf);
 impl TempDir {
     fn new(tag: &str) -> Self {
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let p =
-            std::env::temp_dir().join(format!("cytologia-synth-{tag}-{}-{n}", std::process::id()));
+        let p = std::env::temp_dir().join(format!("cytologia-synth-{tag}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&p);
         TempDir(p)
     }
@@ -26,12 +25,7 @@ impl Drop for TempDir {
 }
 
 fn gen_into(dir: &Path, train: usize, test: usize, seed: u64) -> SynthSummary {
-    let opts = SynthOptions {
-        out: dir.to_path_buf(),
-        train,
-        test,
-        seed,
-    };
+    let opts = SynthOptions { out: dir.to_path_buf(), train, test, seed };
     generate(&opts, &|_, _| {}).expect("generate")
 }
 
@@ -50,10 +44,7 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         for e in std::fs::read_dir(dir.join(sub)).expect("read_dir") {
             let e = e.expect("entry");
             if e.file_type().expect("type").is_file() {
-                out.insert(
-                    format!("{sub}/{}", e.file_name().to_string_lossy()),
-                    read(&e.path()),
-                );
+                out.insert(format!("{sub}/{}", e.file_name().to_string_lossy()), read(&e.path()));
             }
         }
     }
@@ -63,22 +54,13 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 fn csv_rows(text: &str) -> (String, Vec<Vec<String>>) {
     let mut lines = text.split('\n');
     let header = lines.next().unwrap_or_default().to_string();
-    let rows = lines
-        .filter(|l| !l.is_empty())
-        .map(|l| l.split(',').map(str::to_string).collect())
-        .collect();
+    let rows = lines.filter(|l| !l.is_empty()).map(|l| l.split(',').map(str::to_string).collect()).collect();
     (header, rows)
 }
 
 fn is_real_style_name(n: &str) -> bool {
     let b = n.as_bytes();
-    n.len() == 14
-        && n.ends_with(".jpg")
-        && b[8] == b'-'
-        && b[..8]
-            .iter()
-            .chain(&b[9..10])
-            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
+    n.len() == 14 && n.ends_with(".jpg") && b[8] == b'-' && b[..8].iter().chain(&b[9..10]).all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
 }
 
 fn manifest(dir: &Path) -> serde_json::Value {
@@ -86,26 +68,14 @@ fn manifest(dir: &Path) -> serde_json::Value {
 }
 
 fn fault<'a>(m: &'a serde_json::Value, kind: &str) -> &'a serde_json::Value {
-    m["faults"]
-        .as_array()
-        .expect("faults")
-        .iter()
-        .find(|f| f["kind"] == kind)
-        .expect(kind)
+    m["faults"].as_array().expect("faults").iter().find(|f| f["kind"] == kind).expect(kind)
 }
 
 #[test]
 fn same_seed_is_byte_identical_across_thread_counts_and_other_seed_differs() {
-    let (a, b, c) = (
-        TempDir::new("det-a"),
-        TempDir::new("det-b"),
-        TempDir::new("det-c"),
-    );
+    let (a, b, c) = (TempDir::new("det-a"), TempDir::new("det-b"), TempDir::new("det-c"));
     let sa = gen_into(&a.0, 60, 52, 7);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .expect("pool");
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
     let sb = pool.install(|| gen_into(&b.0, 60, 52, 7));
     assert_eq!(sa, sb);
     let (fa, fb) = (snapshot(&a.0), snapshot(&b.0));
@@ -113,21 +83,12 @@ fn same_seed_is_byte_identical_across_thread_counts_and_other_seed_differs() {
     for (k, v) in &fa {
         assert!(v == &fb[k], "{k} differs between runs");
     }
-    assert!(
-        !fa.keys().any(|k| k.ends_with(".tmp")),
-        "temporary files left behind"
-    );
+    assert!(!fa.keys().any(|k| k.ends_with(".tmp")), "temporary files left behind");
     gen_into(&c.0, 60, 52, 8);
     let fc = snapshot(&c.0);
     assert_ne!(fa["/train.csv"], fc["/train.csv"]);
-    let shared_images = fa
-        .keys()
-        .filter(|k| k.starts_with("images/") && fc.contains_key(*k))
-        .count();
-    assert_eq!(
-        shared_images, 0,
-        "different seeds should give different image names"
-    );
+    let shared_images = fa.keys().filter(|k| k.starts_with("images/") && fc.contains_key(*k)).count();
+    assert_eq!(shared_images, 0, "different seeds should give different image names");
 }
 
 #[test]
@@ -164,20 +125,15 @@ fn formats_match_the_challenge() {
     }
     assert_eq!(test.first().map(|r| r[0].as_str()), Some("2"));
 
-    let oob_rows: HashSet<u64> = fault(&m, "box_outside_image")["boxes"]
-        .as_array()
-        .map(|v| v.iter().map(|b| b["row"].as_u64().expect("row")).collect())
-        .unwrap_or_default();
+    let oob_rows: HashSet<u64> =
+        fault(&m, "box_outside_image")["boxes"].as_array().map(|v| v.iter().map(|b| b["row"].as_u64().expect("row")).collect()).unwrap_or_default();
     let mut sizes: HashMap<String, (i64, i64)> = HashMap::new();
     let mut subsamp_ok = 0;
     let mut progressive = (0, 0);
     let mut check = |name: &str, b: &[String], may_spill: bool| {
         assert!(is_real_style_name(name), "bad name {name}");
         assert!(CLASS_NAMES.contains(&b[4].as_str()), "bad class {}", b[4]);
-        let c: Vec<i64> = b[..4]
-            .iter()
-            .map(|v| v.parse().expect("int coordinate"))
-            .collect();
+        let c: Vec<i64> = b[..4].iter().map(|v| v.parse().expect("int coordinate")).collect();
         assert!(c[0] < c[2] && c[1] < c[3], "degenerate box {c:?}");
         let (w, h) = *sizes.entry(name.to_string()).or_insert_with(|| {
             let bytes = read(&d.0.join("images").join(name));
@@ -210,15 +166,9 @@ fn formats_match_the_challenge() {
         check(&r[1], &r[2..], false);
     }
     assert!(subsamp_ok > 0);
-    assert!(
-        progressive.0 > 0 && progressive.1 > 0,
-        "expected a mix of progressive/baseline: {progressive:?}"
-    );
+    assert!(progressive.0 > 0 && progressive.1 > 0, "expected a mix of progressive/baseline: {progressive:?}");
     let sizes_seen: HashSet<(i64, i64)> = sizes.values().copied().collect();
-    assert!(
-        sizes_seen.len() >= 3,
-        "image sizes should vary: {sizes_seen:?}"
-    );
+    assert!(sizes_seen.len() >= 3, "image sizes should vary: {sizes_seen:?}");
 
     // Splits are disjoint except the same-name cross-split duplicate.
     let train_names: HashSet<&str> = train.iter().map(|r| r[0].as_str()).collect();
@@ -235,13 +185,8 @@ fn formats_match_the_challenge() {
     let overlap: HashSet<&str> = train_names.intersection(&test_names).copied().collect();
     assert_eq!(overlap, same_name);
 
-    let files = std::fs::read_dir(d.0.join("images"))
-        .expect("images")
-        .count();
-    assert_eq!(
-        files as u64,
-        m["image_files"].as_u64().expect("image_files")
-    );
+    let files = std::fs::read_dir(d.0.join("images")).expect("images").count();
+    assert_eq!(files as u64, m["image_files"].as_u64().expect("image_files"));
     assert_eq!(s.files_written, files + 4);
     assert_eq!(m["train_boxes"].as_u64(), Some(s.train_boxes as u64));
 }
@@ -256,10 +201,7 @@ fn injected_faults_are_real_and_counted() {
     let exact = fault(&m, "exact_duplicate");
     assert!(exact["count"].as_u64().expect("count") >= 1);
     for p in exact["pairs"].as_array().expect("pairs") {
-        let (a, b) = (
-            p["original"].as_str().expect("o"),
-            p["duplicate"].as_str().expect("d"),
-        );
+        let (a, b) = (p["original"].as_str().expect("o"), p["duplicate"].as_str().expect("d"));
         assert_ne!(a, b);
         assert!(img(a) == img(b), "{a} and {b} should be byte-identical");
     }
@@ -267,25 +209,13 @@ fn injected_faults_are_real_and_counted() {
     let near = fault(&m, "near_duplicate");
     assert!(near["count"].as_u64().expect("count") >= 1);
     for p in near["pairs"].as_array().expect("pairs") {
-        let (a, b) = (
-            img(p["original"].as_str().expect("o")),
-            img(p["duplicate"].as_str().expect("d")),
-        );
+        let (a, b) = (img(p["original"].as_str().expect("o")), img(p["duplicate"].as_str().expect("d")));
         assert_ne!(a, b);
         let da = turbojpeg::decompress(&a, turbojpeg::PixelFormat::RGB).expect("decode");
         let db = turbojpeg::decompress(&b, turbojpeg::PixelFormat::RGB).expect("decode");
         assert_eq!((da.width, da.height), (db.width, db.height));
-        let mad: f64 = da
-            .pixels
-            .iter()
-            .zip(&db.pixels)
-            .map(|(x, y)| (*x as f64 - *y as f64).abs())
-            .sum::<f64>()
-            / da.pixels.len() as f64;
-        assert!(
-            mad < 6.0,
-            "near duplicate too different: mean abs diff {mad}"
-        );
+        let mad: f64 = da.pixels.iter().zip(&db.pixels).map(|(x, y)| (*x as f64 - *y as f64).abs()).sum::<f64>() / da.pixels.len() as f64;
+        assert!(mad < 6.0, "near duplicate too different: mean abs diff {mad}");
     }
 
     let cross = fault(&m, "cross_split_duplicate");
@@ -295,19 +225,10 @@ fn injected_faults_are_real_and_counted() {
     let train_txt = read_str(&d.0.join("train.csv"));
     let truth_txt = read_str(&d.0.join("test_truth.csv"));
     for p in pairs {
-        let (a, b) = (
-            p["original"].as_str().expect("o"),
-            p["duplicate"].as_str().expect("d"),
-        );
+        let (a, b) = (p["original"].as_str().expect("o"), p["duplicate"].as_str().expect("d"));
         assert!(img(a) == img(b));
-        assert!(
-            train_txt.contains(&format!("\n{a},")),
-            "original must be a train image"
-        );
-        assert!(
-            truth_txt.contains(&format!(",{b},")),
-            "duplicate must be a test image"
-        );
+        assert!(train_txt.contains(&format!("\n{a},")), "original must be a train image");
+        assert!(truth_txt.contains(&format!(",{b},")), "duplicate must be a test image");
     }
 
     // Count boxes that spill out of their image and compare with the manifest.
@@ -316,24 +237,13 @@ fn injected_faults_are_real_and_counted() {
     for (i, r) in rows.iter().enumerate() {
         let hdr = turbojpeg::read_header(&img(&r[0])).expect("header");
         let c: Vec<i32> = r[1..5].iter().map(|v| v.parse().expect("int")).collect();
-        let b = render::BoxAnn {
-            x1: c[0],
-            y1: c[1],
-            x2: c[2],
-            y2: c[3],
-            class: 0,
-        };
+        let b = render::BoxAnn { x1: c[0], y1: c[1], x2: c[2], y2: c[3], class: 0 };
         if faults::is_outside(&b, hdr.width as u32, hdr.height as u32) {
             outside.push(i as u64);
         }
     }
     let oob = fault(&m, "box_outside_image");
-    let listed: Vec<u64> = oob["boxes"]
-        .as_array()
-        .expect("boxes")
-        .iter()
-        .map(|b| b["row"].as_u64().expect("row"))
-        .collect();
+    let listed: Vec<u64> = oob["boxes"].as_array().expect("boxes").iter().map(|b| b["row"].as_u64().expect("row")).collect();
     assert!(!outside.is_empty());
     assert_eq!(oob["count"].as_u64(), Some(outside.len() as u64));
     assert_eq!(listed, outside);
@@ -342,16 +252,8 @@ fn injected_faults_are_real_and_counted() {
     let inter = fault(&m, "interleaved_test_rows");
     let (_, trows) = csv_rows(&read_str(&d.0.join("test.csv")));
     for name in inter["images"].as_array().expect("images") {
-        let pos: Vec<usize> = trows
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r[1] == name.as_str().expect("name"))
-            .map(|(i, _)| i)
-            .collect();
-        assert!(
-            pos.windows(2).any(|w| w[1] != w[0] + 1),
-            "{name} rows are contiguous"
-        );
+        let pos: Vec<usize> = trows.iter().enumerate().filter(|(_, r)| r[1] == name.as_str().expect("name")).map(|(i, _)| i).collect();
+        assert!(pos.windows(2).any(|w| w[1] != w[0] + 1), "{name} rows are contiguous");
     }
 }
 
@@ -366,8 +268,7 @@ fn small_dataset_covers_every_class() {
     }
     // Majority of images hold exactly one box, as in the real data.
     let mut per: HashMap<&str, usize> = HashMap::new();
-    rows.iter()
-        .for_each(|r| *per.entry(r[0].as_str()).or_default() += 1);
+    rows.iter().for_each(|r| *per.entry(r[0].as_str()).or_default() += 1);
     let single = per.values().filter(|&&n| n == 1).count();
     assert!(single * 10 >= per.len() * 8);
 }
@@ -394,16 +295,7 @@ fn box_sizes_look_like_annotations() {
 fn zero_images_writes_headers_only() {
     let d = TempDir::new("zero");
     let s = gen_into(&d.0, 0, 0, 1);
-    assert_eq!(
-        s,
-        SynthSummary {
-            train_images: 0,
-            test_images: 0,
-            train_boxes: 0,
-            test_rows: 0,
-            files_written: 4
-        }
-    );
+    assert_eq!(s, SynthSummary { train_images: 0, test_images: 0, train_boxes: 0, test_rows: 0, files_written: 4 });
     assert_eq!(read_str(&d.0.join("train.csv")), "NAME,x1,y1,x2,y2,class\n");
     assert_eq!(read_str(&d.0.join("test.csv")), "trustii_id,NAME\n");
     assert_eq!(manifest(&d.0)["faults"][0]["count"], 0);
@@ -425,25 +317,12 @@ fn bad_output_directory_is_an_error_naming_the_path() {
     std::fs::create_dir_all(&d.0).expect("mkdir");
     let file = d.0.join("not-a-dir");
     std::fs::write(&file, b"x").expect("write");
-    let opts = SynthOptions {
-        out: file.clone(),
-        train: 3,
-        test: 1,
-        seed: 1,
-    };
+    let opts = SynthOptions { out: file.clone(), train: 3, test: 1, seed: 1 };
     let err = generate(&opts, &|_, _| {}).expect_err("must fail");
     assert!(matches!(err, SynthError::Io { .. }));
     assert!(err.to_string().contains("not-a-dir"), "{err}");
-    let empty = SynthOptions {
-        out: PathBuf::new(),
-        train: 1,
-        test: 1,
-        seed: 1,
-    };
-    assert!(matches!(
-        generate(&empty, &|_, _| {}),
-        Err(SynthError::InvalidOptions(_))
-    ));
+    let empty = SynthOptions { out: PathBuf::new(), train: 1, test: 1, seed: 1 };
+    assert!(matches!(generate(&empty, &|_, _| {}), Err(SynthError::InvalidOptions(_))));
 }
 
 #[test]
@@ -451,22 +330,14 @@ fn progress_reaches_total() {
     let d = TempDir::new("progress");
     let calls = AtomicUsize::new(0);
     let last = std::sync::Mutex::new((0, 0));
-    let s = generate(
-        &SynthOptions {
-            out: d.0.clone(),
-            train: 20,
-            test: 5,
-            seed: 4,
-        },
-        &|done, total| {
-            calls.fetch_add(1, Ordering::SeqCst);
-            if let Ok(mut l) = last.lock()
-                && done > l.0
-            {
-                *l = (done, total);
-            }
-        },
-    )
+    let s = generate(&SynthOptions { out: d.0.clone(), train: 20, test: 5, seed: 4 }, &|done, total| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut l) = last.lock()
+            && done > l.0
+        {
+            *l = (done, total);
+        }
+    })
     .expect("generate");
     let (done, total) = *last.lock().expect("lock");
     assert_eq!(done, total);

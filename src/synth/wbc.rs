@@ -120,11 +120,7 @@ impl Cell {
         }
         let nd = self.nucleus.sdf(u, v);
         let na = 1.0 - smoothstep(-0.9, 0.9, nd);
-        let mut cy = mix(
-            self.cyto,
-            self.cyto_rim,
-            self.rim * smoothstep(0.5, 1.0, rho),
-        );
+        let mut cy = mix(self.cyto, self.cyto_rim, self.rim * smoothstep(0.5, 1.0, rho));
         if self.halo > 0.0 && nd > 0.0 {
             let t = self.halo * (-nd / (0.12 * self.r)).exp();
             cy = mix(cy, self.cyto_halo, t);
@@ -160,12 +156,7 @@ impl Cell {
         let dens = noise::fbm(u / 24.0, v / 7.0, self.seed.wrapping_add(3), 3);
         let core = 1.0 - smoothstep(0.1, 1.0, rho);
         let t = (dens * 1.4 - 0.45 + core * 0.5).clamp(0.0, 1.0);
-        let strand = 1.0
-            - smoothstep(
-                0.0,
-                0.05,
-                (noise::fbm(u / 11.0, v / 11.0, self.seed.wrapping_add(4), 2) - 0.5).abs(),
-            );
+        let strand = 1.0 - smoothstep(0.0, 0.05, (noise::fbm(u / 11.0, v / 11.0, self.seed.wrapping_add(4), 2) - 0.5).abs());
         let t = t.max(strand * 0.8 * (1.0 - rho * 0.6));
         mix(self.cyto, ch.dark, t * ch.contrast)
     }
@@ -209,23 +200,12 @@ impl Cell {
                 }
             }
         }
-        let to_px = |u: f32, v: f32| {
-            (
-                cx + u * c - v * s - x0 as f32,
-                cy + u * s + v * c - y0 as f32,
-            )
-        };
+        let to_px = |u: f32, v: f32| (cx + u * c - v * s - x0 as f32, cy + u * s + v * c - y0 as f32);
         for spot in &self.spots {
             let (sx, sy) = to_px(spot.u, spot.v);
             let reach = spot.r + 1.5;
-            let (i0, i1) = (
-                (sx - reach).floor().max(0.0) as usize,
-                ((sx + reach).ceil().max(0.0) as usize).min(lw),
-            );
-            let (j0, j1) = (
-                (sy - reach).floor().max(0.0) as usize,
-                ((sy + reach).ceil().max(0.0) as usize).min(lh),
-            );
+            let (i0, i1) = ((sx - reach).floor().max(0.0) as usize, ((sx + reach).ceil().max(0.0) as usize).min(lw));
+            let (j0, j1) = ((sy - reach).floor().max(0.0) as usize, ((sy + reach).ceil().max(0.0) as usize).min(lh));
             let ring_rgb = [spot.rgb[0] * 0.7, spot.rgb[1] * 0.7, spot.rgb[2] * 0.75];
             for j in j0..j1 {
                 for i in i0..i1 {
@@ -243,15 +223,7 @@ impl Cell {
                         Region::Nucleus => nuc[k],
                         Region::Cytoplasm => 1.0 - nuc[k],
                     };
-                    let rgb = if spot.ring > 0.0 {
-                        mix(
-                            spot.rgb,
-                            ring_rgb,
-                            spot.ring * smoothstep(spot.r - 1.6, spot.r, dist),
-                        )
-                    } else {
-                        spot.rgb
-                    };
+                    let rgb = if spot.ring > 0.0 { mix(spot.rgb, ring_rgb, spot.ring * smoothstep(spot.r - 1.6, spot.r, dist)) } else { spot.rgb };
                     col[k] = mix(col[k], rgb, spot.alpha * cover * mask);
                 }
             }

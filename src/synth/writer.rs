@@ -31,16 +31,7 @@ pub(crate) fn train_csv(rows: &[Row], names: &[String]) -> String {
     s.push_str("NAME,x1,y1,x2,y2,class\n");
     for r in rows {
         let b = &r.bx;
-        let _ = writeln!(
-            s,
-            "{},{},{},{},{},{}",
-            names[r.image],
-            b.x1,
-            b.y1,
-            b.x2,
-            b.y2,
-            class_name(b.class)
-        );
+        let _ = writeln!(s, "{},{},{},{},{},{}", names[r.image], b.x1, b.y1, b.x2, b.y2, class_name(b.class));
     }
     s
 }
@@ -59,17 +50,7 @@ pub(crate) fn truth_csv(rows: &[(i64, Row)], names: &[String]) -> String {
     s.push_str("trustii_id,NAME,x1,y1,x2,y2,class\n");
     for (id, r) in rows {
         let b = &r.bx;
-        let _ = writeln!(
-            s,
-            "{},{},{},{},{},{},{}",
-            id,
-            names[r.image],
-            b.x1,
-            b.y1,
-            b.x2,
-            b.y2,
-            class_name(b.class)
-        );
+        let _ = writeln!(s, "{},{},{},{},{},{},{}", id, names[r.image], b.x1, b.y1, b.x2, b.y2, class_name(b.class));
     }
     s
 }

@@ -23,7 +23,7 @@ use url::Url;
 
 use cytologia_udfs::env::{TableVersionInfo, WriteMode};
 
-use crate::error::{delta_error, Error, Result};
+use crate::error::{Error, Result, delta_error};
 
 /// Folder, under the warehouse root, of cytologia's own metadata (view definitions).
 const META_DIR: &str = "_cytologia";
@@ -37,10 +37,7 @@ pub struct Warehouse {
 
 /// Table names are plain lower-case identifiers: they become folder names.
 pub fn check_name(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 128
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !name.starts_with('_');
+    let ok = !name.is_empty() && name.len() <= 128 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !name.starts_with('_');
     if ok { Ok(()) } else { Err(Error::table(name, "invalid table name: use letters, digits and '_' (not leading)")) }
 }
 
@@ -67,9 +64,7 @@ impl Warehouse {
     }
 
     fn builder(&self, name: &str) -> Result<DeltaTableBuilder> {
-        Ok(DeltaTableBuilder::from_url(self.table_url(name)?)
-            .map_err(|e| delta_error(name, e))?
-            .with_storage_options(self.storage_options.clone()))
+        Ok(DeltaTableBuilder::from_url(self.table_url(name)?).map_err(|e| delta_error(name, e))?.with_storage_options(self.storage_options.clone()))
     }
 
     /// Opens a table at its latest version, or at `version`.
@@ -84,10 +79,9 @@ impl Warehouse {
         match b.load().await {
             Ok(t) => Ok(t),
             Err(deltalake::DeltaTableError::NotATable(_)) => Err(Error::table(name, "no such table")),
-            Err(e) if version.is_some() => Err(Error::table(
-                name,
-                format!("cannot read version {}: {e} (see table_history('{name}'))", version.unwrap_or_default()),
-            )),
+            Err(e) if version.is_some() => {
+                Err(Error::table(name, format!("cannot read version {}: {e} (see table_history('{name}'))", version.unwrap_or_default())))
+            }
             Err(e) => Err(delta_error(name, e)),
         }
     }
@@ -128,9 +122,7 @@ impl Warehouse {
         if let Ok(dir) = url.to_file_path() {
             std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         }
-        let table = DeltaTable::try_from_url_with_storage_options(url, self.storage_options.clone())
-            .await
-            .map_err(|e| delta_error(name, e))?;
+        let table = DeltaTable::try_from_url_with_storage_options(url, self.storage_options.clone()).await.map_err(|e| delta_error(name, e))?;
         let exists = table.version().is_some();
         let save_mode = match (mode, exists) {
             (WriteMode::Create, true) => return Err(Error::table(name, "already exists (use CREATE OR REPLACE TABLE, or DROP TABLE first)")),
@@ -139,12 +131,8 @@ impl Warehouse {
             (WriteMode::Create | WriteMode::Replace, false) => SaveMode::ErrorIfExists,
             (WriteMode::Append, true) => SaveMode::Append,
         };
-        let mut builder = table
-            .write(Vec::new())
-            .with_input_plan(plan)
-            .with_session_state(Arc::new(state.clone()))
-            .with_save_mode(save_mode)
-            .with_table_name(name);
+        let mut builder =
+            table.write(Vec::new()).with_input_plan(plan).with_session_state(Arc::new(state.clone())).with_save_mode(save_mode).with_table_name(name);
         if save_mode == SaveMode::Overwrite {
             builder = builder.with_schema_mode(deltalake::operations::write::SchemaMode::Overwrite);
         }
@@ -158,11 +146,7 @@ impl Warehouse {
         for sub in [format!("{name}/_delta_log"), name.to_string()] {
             let prefix = ObjectPath::from(sub);
             let paths = self.store.list(Some(&prefix)).map_ok(|m| m.location).boxed();
-            self.store
-                .delete_stream(paths)
-                .try_collect::<Vec<_>>()
-                .await
-                .map_err(|e| Error::table(name, format!("drop failed: {e}")))?;
+            self.store.delete_stream(paths).try_collect::<Vec<_>>().await.map_err(|e| Error::table(name, format!("drop failed: {e}")))?;
         }
         Ok(())
     }
@@ -193,10 +177,7 @@ impl Warehouse {
     pub async fn save_view(&self, view: &StoredView) -> Result<()> {
         check_name(&view.name)?;
         let body = serde_json::to_vec_pretty(view).map_err(|e| Error::table(&view.name, e.to_string()))?;
-        self.store
-            .put(&Self::view_path(&view.name), body.into())
-            .await
-            .map_err(|e| Error::table(&view.name, format!("cannot save view: {e}")))?;
+        self.store.put(&Self::view_path(&view.name), body.into()).await.map_err(|e| Error::table(&view.name, format!("cannot save view: {e}")))?;
         Ok(())
     }
 

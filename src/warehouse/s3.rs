@@ -8,12 +8,11 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::{Arc, Once};
 
+use deltalake::logstore::object_store::ObjectStoreScheme;
 use deltalake::logstore::object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use deltalake::logstore::object_store::path::Path;
-use deltalake::logstore::object_store::ObjectStoreScheme;
 use deltalake::logstore::{
-    LogStore, LogStoreFactory, ObjectStoreFactory, ObjectStoreRef, StorageConfig, default_logstore, logstore_factories,
-    object_store_factories,
+    LogStore, LogStoreFactory, ObjectStoreFactory, ObjectStoreRef, StorageConfig, default_logstore, logstore_factories, object_store_factories,
 };
 use deltalake::{DeltaResult, DeltaTableError};
 use url::Url;
@@ -34,12 +33,15 @@ fn s3_options(raw: &HashMap<String, String>) -> Vec<(AmazonS3ConfigKey, String)>
             out.entry(key).or_insert(v);
         }
     }
+    // Delta renames some files only when the target is absent; on S3 that takes a conditional
+    // multipart copy (what deltalake's own S3 support configures too).
+    out.entry(AmazonS3ConfigKey::CopyIfNotExists).or_insert_with(|| "multipart".into());
     out.into_iter().collect()
 }
 
 impl ObjectStoreFactory for S3Stores {
     fn parse_url_opts(&self, url: &Url, config: &StorageConfig) -> DeltaResult<(ObjectStoreRef, Path)> {
-        let mut builder = AmazonS3Builder::new().with_url(url.to_string()).with_retry(config.retry.clone());
+        let mut builder = AmazonS3Builder::new().with_url(url.to_string());
         for (key, value) in s3_options(&config.raw) {
             builder = builder.with_config(key, value);
         }

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use datafusion::catalog::{SchemaProvider, TableProvider};
 use datafusion::error::{DataFusionError, Result};
 
-use super::view::LazyView;
 use super::Warehouse;
+use super::view::LazyView;
 
 #[derive(Debug)]
 pub struct WarehouseSchema {
@@ -87,9 +87,7 @@ impl SchemaProvider for WarehouseSchema {
     }
 
     fn register_table(&self, name: String, _table: Arc<dyn TableProvider>) -> Result<Option<Arc<dyn TableProvider>>> {
-        Err(DataFusionError::Plan(format!(
-            "cannot register '{name}' in the warehouse directly: use CREATE TABLE / CREATE VIEW through cytologia's engine"
-        )))
+        Err(DataFusionError::Plan(format!("cannot register '{name}' in the warehouse directly: use CREATE TABLE / CREATE VIEW through cytologia's engine")))
     }
 
     fn deregister_table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {

@@ -52,17 +52,8 @@ impl TableProvider for LazyView {
     fn get_table_definition(&self) -> Option<&str> {
         Some(&self.view.definition)
     }
-    async fn scan(
-        &self,
-        state: &dyn Session,
-        projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
-        limit: Option<usize>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let state = state
-            .as_any()
-            .downcast_ref::<SessionState>()
-            .ok_or_else(|| DataFusionError::Internal("views need a SessionState".into()))?;
+    async fn scan(&self, state: &dyn Session, projection: Option<&Vec<usize>>, _filters: &[Expr], limit: Option<usize>) -> Result<Arc<dyn ExecutionPlan>> {
+        let state = state.as_any().downcast_ref::<SessionState>().ok_or_else(|| DataFusionError::Internal("views need a SessionState".into()))?;
         let mut b = LogicalPlanBuilder::from(plan_view(state, &self.view).await?);
         if let Some(p) = projection {
             b = b.select(p.iter().copied())?;

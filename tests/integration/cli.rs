@@ -170,10 +170,7 @@ fn synth_is_deterministic_and_in_challenge_format() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b, c) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("c"));
     for (out, seed) in [(&a, "7"), (&b, "7"), (&c, "8")] {
-        let st = Command::new(bin())
-            .args(["synth", "--out", out.to_str().unwrap(), "--train", "60", "--test", "20", "--seed", seed])
-            .output()
-            .unwrap();
+        let st = Command::new(bin()).args(["synth", "--out", out.to_str().unwrap(), "--train", "60", "--test", "20", "--seed", seed]).output().unwrap();
         assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
     }
     let listing = |d: &std::path::Path| {
@@ -202,7 +199,9 @@ fn synth_is_deterministic_and_in_challenge_format() {
     let q = format!(
         "SELECT count(*) AS n, sum(CASE WHEN decode_image('{}/' || \"NAME\")['width'] = image_info('{}/' || \"NAME\")['width'] THEN 1 ELSE 0 END) AS same \
          FROM (SELECT DISTINCT \"NAME\" FROM '{}')",
-        images.display(), images.display(), a.join("train.csv").display()
+        images.display(),
+        images.display(),
+        a.join("train.csv").display()
     );
     let out = csv(&wh, &q);
     let row: Vec<&str> = out.lines().nth(1).unwrap().split(',').collect();
@@ -227,7 +226,24 @@ fn init_is_idempotent_and_creates_the_shared_tables() {
     let (ok, _, err) = cytologia(&wh, &["init"]);
     assert!(ok, "{err}");
     let tables = csv(&wh, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name");
-    for t in ["boxes", "classes", "detections", "final_predictions", "folds", "images", "label_summary", "labels", "models", "oof_boxes", "oof_matched", "predictions", "submission", "test_boxes", "test_rows", "test_truth"] {
+    for t in [
+        "boxes",
+        "classes",
+        "detections",
+        "final_predictions",
+        "folds",
+        "images",
+        "label_summary",
+        "labels",
+        "models",
+        "oof_boxes",
+        "oof_matched",
+        "predictions",
+        "submission",
+        "test_boxes",
+        "test_rows",
+        "test_truth",
+    ] {
         assert!(tables.lines().any(|l| l == t), "{t} missing: {tables}");
     }
     assert_eq!(csv(&wh, "SELECT count(*) AS n, min(id) AS lo, max(id) AS hi FROM classes"), "n,lo,hi\n23,0,22\n");

@@ -11,13 +11,7 @@ pub fn repo() -> PathBuf {
 
 /// Runs the CLI against a warehouse and returns (exit ok, stdout, stderr).
 pub fn cytologia(warehouse: &Path, args: &[&str]) -> (bool, String, String) {
-    let out: Output = Command::new(bin())
-        .arg("--warehouse")
-        .arg(warehouse)
-        .args(args)
-        .env_remove("CYTOLOGIA_WAREHOUSE")
-        .output()
-        .expect("run cytologia");
+    let out: Output = Command::new(bin()).arg("--warehouse").arg(warehouse).args(args).env_remove("CYTOLOGIA_WAREHOUSE").output().expect("run cytologia");
     (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 

@@ -1,8 +1,8 @@
 //! The one integration-test binary: sqllogictest files under tests/slt/ and end-to-end tests
 //! of the CLI.
 mod cli;
+mod common;
 mod inference;
 mod pipeline;
-mod common;
 mod s3;
 mod training;

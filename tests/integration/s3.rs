@@ -40,12 +40,7 @@ fn s3_warehouse_on_a_local_server() {
     };
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let _server = Server(
-        Command::new(&moto)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start moto_server"),
+        Command::new(&moto).args(["-H", "127.0.0.1", "-p", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start moto_server"),
     );
     let started = Instant::now();
     let bucket = loop {
@@ -66,7 +61,6 @@ fn s3_warehouse_on_a_local_server() {
             .env("AWS_SECRET_ACCESS_KEY", "test")
             .env("AWS_REGION", "us-east-1")
             .env("AWS_ALLOW_HTTP", "true")
-            .env("AWS_S3_ALLOW_UNSAFE_RENAME", "true")
             .env_remove("CYTOLOGIA_WAREHOUSE")
             .output()
             .unwrap();

@@ -86,16 +86,19 @@ fn a_query_that_stops_early_stops_training_and_keeps_the_best_checkpoint() {
     let files: Vec<_> = std::fs::read_dir(std::path::Path::new(path).parent().unwrap()).unwrap().flatten().collect();
     assert_eq!(files.len(), 1, "{files:?}");
     // Errors name the problem.
-    let (ok, _, err) = cytologia(&wh, &["sql", "SELECT * FROM train_classifier((SELECT path AS image, label, fold FROM train_crops), name => 'x', init => 'nope')"]);
+    let (ok, _, err) =
+        cytologia(&wh, &["sql", "SELECT * FROM train_classifier((SELECT path AS image, label, fold FROM train_crops), name => 'x', init => 'nope')"]);
     assert!(!ok && err.contains("init 'nope' is neither"), "{err}");
-    let (ok, _, err) = cytologia(&wh, &["sql", "SELECT * FROM train_classifier((SELECT path AS image, label, fold FROM train_crops), name => 'x', device => 'cuda')"]);
+    let (ok, _, err) =
+        cytologia(&wh, &["sql", "SELECT * FROM train_classifier((SELECT path AS image, label, fold FROM train_crops), name => 'x', device => 'cuda')"]);
     assert!(!ok && err.contains("CUDA is not available"), "{err}");
 }
 
 /// sql/train/01_detector.sql on the synthetic smears, small and short.
 fn train_detector(wh: &std::path::Path, extra: &[&str]) -> (bool, String, String) {
     let script = repo().join("sql/train/01_detector.sql").display().to_string();
-    let mut args = vec!["run", &script, "--format", "csv", "--set", "det_name=det", "--set", "det_size=128", "--set", "det_batch=8", "--set", "det_multiscale=1"];
+    let mut args =
+        vec!["run", &script, "--format", "csv", "--set", "det_name=det", "--set", "det_size=128", "--set", "det_batch=8", "--set", "det_multiscale=1"];
     args.extend_from_slice(extra);
     cytologia(wh, &args)
 }
@@ -173,7 +176,9 @@ fn out_of_fold_boxes_feed_the_crops_and_backgrounds(wh: &std::path::Path) {
         "fitted boxes go by score"
     );
     assert_eq!(
-        n("SELECT count(*) AS n FROM oof_boxes o WHERE NOT o.padded AND o.score <> (SELECT max(d.score) FROM oof_detections d WHERE d.name = o.name) AND o.k = 1"),
+        n(
+            "SELECT count(*) AS n FROM oof_boxes o WHERE NOT o.padded AND o.score <> (SELECT max(d.score) FROM oof_detections d WHERE d.name = o.name) AND o.k = 1"
+        ),
         0,
         "the first fitted box is the best raw box"
     );

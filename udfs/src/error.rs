@@ -12,7 +12,11 @@ pub enum UdfError {
     #[error("{0}")]
     Decode(String),
     #[error("cannot read '{path}': {source}")]
-    Io { path: String, #[source] source: std::io::Error },
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("runtime {runtime}: {message}")]
     Runtime { runtime: &'static str, message: String },
     #[error("{0}")]

@@ -8,20 +8,12 @@ where
     F::Output: Send,
 {
     match tokio::runtime::Handle::try_current() {
-        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-            tokio::task::block_in_place(|| handle.block_on(fut))
-        }
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(|| handle.block_on(fut)),
         // A current-thread runtime (or none) cannot block in place: run on a helper thread.
         _ => std::thread::scope(|s| {
-            s.spawn(|| {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("a tokio runtime for planning-time I/O")
-                    .block_on(fut)
-            })
-            .join()
-            .expect("planning-time I/O thread panicked")
+            s.spawn(|| tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime for planning-time I/O").block_on(fut))
+                .join()
+                .expect("planning-time I/O thread panicked")
         }),
     }
 }

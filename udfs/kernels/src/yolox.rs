@@ -59,10 +59,7 @@ pub fn postprocess(pred: &mut [f32], anchors: usize, row: usize, size: usize, de
     }
     let kept = nms::yolox_postprocess(pred, anchors, row, conf, nms_iou as f64);
     let rf = r as f32;
-    kept.into_iter()
-        .filter(|d| d.score > 0.0)
-        .map(|d| Detection { x1: d.x1 / rf, y1: d.y1 / rf, x2: d.x2 / rf, y2: d.y2 / rf, score: d.score })
-        .collect()
+    kept.into_iter().filter(|d| d.score > 0.0).map(|d| Detection { x1: d.x1 / rf, y1: d.y1 / rf, x2: d.x2 / rf, y2: d.y2 / rf, score: d.score }).collect()
 }
 
 #[cfg(test)]

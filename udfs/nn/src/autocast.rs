@@ -2,7 +2,7 @@
 //! scaling needed, unlike fp16) and on CPUs whose AMX units make bf16 faster (the winning recipe trained
 //! in `16-mixed`). Weights, gradients and the optimiser stay float32. The switch is
 //! thread-local in libtorch, so a guard on the training thread covers exactly its forward.
-use crate::error::{Result, NnError};
+use crate::error::{NnError, Result};
 
 unsafe extern "C" {
     fn cyto_autocast_enter(cuda: i32) -> i32;
@@ -35,7 +35,9 @@ impl Precision {
 }
 
 pub fn cpu_has_amx_bf16() -> bool {
-    std::fs::read_to_string("/proc/cpuinfo").map(|s| s.lines().any(|l| l.starts_with("flags") && l.split_whitespace().any(|f| f == "amx_bf16"))).unwrap_or(false)
+    std::fs::read_to_string("/proc/cpuinfo")
+        .map(|s| s.lines().any(|l| l.starts_with("flags") && l.split_whitespace().any(|f| f == "amx_bf16")))
+        .unwrap_or(false)
 }
 
 /// Autocast on while alive (a no-op for fp32).

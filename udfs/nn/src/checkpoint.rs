@@ -13,8 +13,7 @@ pub fn save(vs: &tch::nn::VarStore, dir: &Path, name: &str, step: i64) -> Result
     let file = AtomicFile::new(&path).map_err(io)?;
     // Weights train in the channels-last layout; files hold plain row-major tensors, on the CPU,
     // sorted by name (a timm state dict).
-    let mut named: Vec<(String, tch::Tensor)> =
-        vs.variables().into_iter().map(|(k, v)| (k, v.to_device(tch::Device::Cpu).contiguous())).collect();
+    let mut named: Vec<(String, tch::Tensor)> = vs.variables().into_iter().map(|(k, v)| (k, v.to_device(tch::Device::Cpu).contiguous())).collect();
     named.sort_by(|a, b| a.0.cmp(&b.0));
     tch::Tensor::write_safetensors(&named, file.tmp_path()).map_err(|e| NnError::Other(format!("cannot write checkpoint '{}': {e}", path.display())))?;
     file.commit().map_err(io)?;

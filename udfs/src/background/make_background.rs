@@ -69,7 +69,7 @@ impl ScalarUDFImpl for MakeBackground {
             let p = item.rgb()?;
             let params = BackgroundParams { seed: row_seed(seed as u64, b, p.width, p.height), ..Default::default() };
             let out = make_background(&p.data, p.width as usize, p.height as usize, b, &params).map_err(crate::error::UdfError::Other)?;
-            codec::encode_jpeg(&Pixels::new(p.width, p.height, 3, out)?, 75)
+            Ok(codec::encode_jpeg(&Pixels::new(p.width, p.height, 3, out)?, 75)?)
         })
     }
 }

@@ -15,7 +15,8 @@ pub fn read(function: &str, column: &str, a: &ArrayRef, fields: &[&str], optiona
         DataType::Null => return Ok(vec![None; a.len()]),
         t => return Err(UdfError::arg(function, format!("'{column}' must be a list of structs with {}, got {t}", fields.join(", ")))),
     };
-    let list = cast(a, &DataType::List(std::sync::Arc::new(Field::new_list_field(item, true)))).map_err(|e| UdfError::arg(function, format!("'{column}': {e}")))?;
+    let list =
+        cast(a, &DataType::List(std::sync::Arc::new(Field::new_list_field(item, true)))).map_err(|e| UdfError::arg(function, format!("'{column}': {e}")))?;
     let list = list.as_list::<i32>();
     let items = list.values().as_struct_opt().ok_or_else(|| UdfError::arg(function, format!("'{column}' items must be structs with {}", fields.join(", "))))?;
     let column_of = |name: &str, required: bool| -> Result<Option<Vec<f64>>> {
@@ -40,9 +41,7 @@ pub fn read(function: &str, column: &str, a: &ArrayRef, fields: &[&str], optiona
             continue;
         }
         let (s, e) = (list.value_offsets()[r] as usize, list.value_offsets()[r + 1] as usize);
-        let boxes = (s..e)
-            .map(|i| cols.iter().map(|c| c.as_ref().map_or(f64::NAN, |c| c[i])).collect())
-            .collect();
+        let boxes = (s..e).map(|i| cols.iter().map(|c| c.as_ref().map_or(f64::NAN, |c| c[i])).collect()).collect();
         out.push(Some(boxes));
     }
     Ok(out)

@@ -30,7 +30,7 @@ pub struct Giou {
 
 impl Default for Giou {
     fn default() -> Self {
-        Giou { signature: Signature::any(8, Volatility::Immutable) }
+        Giou { signature: Signature::uniform(8, vec![DataType::Float64], Volatility::Immutable) }
     }
 }
 
@@ -41,10 +41,8 @@ impl ScalarUDFImpl for Giou {
     fn signature(&self) -> &Signature {
         &self.signature
     }
-    fn return_type(&self, args: &[DataType]) -> Result<DataType> {
-        if let Some(t) = args.iter().find(|t| !(t.is_numeric() || t.is_null())) {
-            return datafusion::common::plan_err!("{NAME}(): box coordinates must be numbers, got {t}");
-        }
+    // DataFusion coerces every coordinate to Float64 (the signature); anything else is a plan error.
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
         Ok(DataType::Float64)
     }
     fn documentation(&self) -> Option<&Documentation> {

@@ -17,10 +17,7 @@ pub const FAMILY: &str = "boxes";
 pub(crate) const SECTION: datafusion::logical_expr::DocSection = crate::docs::section("Box functions");
 
 pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
-    vec![
-        Arc::new(ScalarUDF::new_from_impl(giou::Giou::default())),
-        Arc::new(ScalarUDF::new_from_impl(round_half_even::RoundHalfEven::default())),
-    ]
+    vec![Arc::new(ScalarUDF::new_from_impl(giou::Giou::default())), Arc::new(ScalarUDF::new_from_impl(round_half_even::RoundHalfEven::default()))]
 }
 
 pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {

@@ -28,7 +28,7 @@ pub struct RoundHalfEven {
 
 impl Default for RoundHalfEven {
     fn default() -> Self {
-        RoundHalfEven { signature: Signature::any(1, Volatility::Immutable) }
+        RoundHalfEven { signature: Signature::uniform(1, vec![DataType::Float64], Volatility::Immutable) }
     }
 }
 
@@ -39,10 +39,8 @@ impl ScalarUDFImpl for RoundHalfEven {
     fn signature(&self) -> &Signature {
         &self.signature
     }
-    fn return_type(&self, args: &[DataType]) -> Result<DataType> {
-        if !(args[0].is_numeric() || args[0].is_null()) {
-            return datafusion::common::plan_err!("{NAME}(): expects a number, got {}", args[0]);
-        }
+    // DataFusion coerces the argument to Float64 (the signature); anything else is a plan error.
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
         Ok(DataType::Int64)
     }
     fn documentation(&self) -> Option<&Documentation> {

@@ -5,10 +5,10 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
-use datafusion::logical_expr::{col, Documentation, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{Documentation, LogicalPlan, LogicalPlanBuilder, col};
 
-use cytologia_kernels::dedupe::rule::{dedupe, Image};
-use crate::tablefn::{collect_then, InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
+use crate::tablefn::{InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature, collect_then};
+use cytologia_kernels::dedupe::rule::{Image, dedupe};
 
 const NAME: &str = "dedupe_phash";
 

@@ -20,9 +20,7 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     )
     .with_argument("hash_a", "A hex string, e.g. a `phash`.")
     .with_argument("hash_b", "A hex string of the same length.")
-    .with_sql_example(
-        "SELECT a.name, b.name FROM images a JOIN images b ON a.name < b.name\nWHERE hamming_distance(a.phash, b.phash) <= 4;",
-    )
+    .with_sql_example("SELECT a.name, b.name FROM images a JOIN images b ON a.name < b.name\nWHERE hamming_distance(a.phash, b.phash) <= 4;")
     .with_related_udf("phash")
     .build()
 });
@@ -61,11 +59,7 @@ impl ScalarUDFImpl for HammingDistance {
                     return Ok(None);
                 }
                 hamming_distance_hex(a.value(i), b.value(i)).map(|d| Some(d as i64)).ok_or_else(|| {
-                    DataFusionError::Execution(format!(
-                        "{NAME}(): row {i}: '{}' and '{}' are not hex strings of equal length",
-                        a.value(i),
-                        b.value(i)
-                    ))
+                    DataFusionError::Execution(format!("{NAME}(): row {i}: '{}' and '{}' are not hex strings of equal length", a.value(i), b.value(i)))
                 })
             })
             .collect::<Result<Int64Array>>()?;

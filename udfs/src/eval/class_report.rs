@@ -7,8 +7,8 @@ use datafusion::error::Result;
 use datafusion::logical_expr::{Documentation, LogicalPlan};
 
 use super::grouped;
+use crate::tablefn::{InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature, collect_then};
 use cytologia_kernels::eval::f1;
-use crate::tablefn::{collect_then, InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
 
 const NAME: &str = "class_report";
 

@@ -7,8 +7,8 @@ use datafusion::error::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Documentation, Signature, TypeSignature, Volatility};
 
-use cytologia_kernels::eval::coco::{coco_ap, CocoImage};
 use crate::boxes::box_lists;
+use cytologia_kernels::eval::coco::{CocoImage, coco_ap};
 
 const NAME: &str = "coco_map";
 

@@ -8,7 +8,7 @@ use datafusion::error::Result;
 use datafusion::logical_expr::{Documentation, LogicalPlan};
 
 use super::grouped;
-use crate::tablefn::{collect_then, InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
+use crate::tablefn::{InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature, collect_then};
 
 const NAME: &str = "confusion";
 

@@ -8,7 +8,7 @@ use datafusion::arrow::compute::{cast, take};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::DFSchema;
 use datafusion::error::Result;
-use datafusion::logical_expr::{col, Expr};
+use datafusion::logical_expr::{Expr, col};
 
 use super::macro_f1::labels;
 use crate::tablefn::Args;
@@ -37,7 +37,8 @@ fn projection(a: &Args, schema: &DFSchema, groups: &[FieldRef]) -> Result<Vec<Ex
     let (t, p) = (a.str("truth")?, a.str("pred")?);
     a.column(schema, t)?;
     a.column(schema, p)?;
-    let mut v = vec![datafusion::logical_expr::cast(col(t), DataType::Utf8).alias("__truth"), datafusion::logical_expr::cast(col(p), DataType::Utf8).alias("__pred")];
+    let mut v =
+        vec![datafusion::logical_expr::cast(col(t), DataType::Utf8).alias("__truth"), datafusion::logical_expr::cast(col(p), DataType::Utf8).alias("__pred")];
     v.extend(groups.iter().map(|f| col(f.name()).alias(f.name())));
     Ok(v)
 }

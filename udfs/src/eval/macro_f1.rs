@@ -106,7 +106,8 @@ impl Accumulator for F1Acc {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        let list = |v: &[String]| ScalarValue::List(ScalarValue::new_list_from_iter(v.iter().map(|s| ScalarValue::Utf8(Some(s.clone()))), &DataType::Utf8, true));
+        let list =
+            |v: &[String]| ScalarValue::List(ScalarValue::new_list_from_iter(v.iter().map(|s| ScalarValue::Utf8(Some(s.clone()))), &DataType::Utf8, true));
         Ok(vec![list(&self.truth), list(&self.pred)])
     }
 

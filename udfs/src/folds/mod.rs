@@ -23,23 +23,3 @@ pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
 pub fn table_functions() -> Vec<TableFnRef> {
     vec![Arc::new(multilabel_kfold::MultilabelKfold)]
 }
-
-/// Errors of the fold kernels (messages follow scikit-learn where it has one).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FoldsError {
-    #[error("cannot make folds of an empty input")]
-    Empty,
-    #[error("k-fold cross-validation requires at least one train/test split by setting n_splits=2 or more, got n_splits={k}.")]
-    TooFewSplits { k: usize },
-    #[error("Cannot have number of splits n_splits={k} greater than the number of samples: n_samples={n}.")]
-    TooManySplits { k: usize, n: usize },
-    #[error("Cannot have number of splits n_splits={k} greater than the number of groups: {groups}.")]
-    TooManySplitsForGroups { k: usize, groups: usize },
-    #[error("ragged label matrix: row {row} has {got} labels, expected {expected}")]
-    Ragged { row: usize, expected: usize, got: usize },
-    #[error("groups has {groups} entries but the label matrix has {rows} rows")]
-    GroupsLength { groups: usize, rows: usize },
-}
-
-#[cfg(test)]
-mod tests;

@@ -6,10 +6,10 @@ use datafusion::arrow::compute::{cast, sort_to_indices, take};
 use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema};
 use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
-use datafusion::logical_expr::{col, Documentation, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{Documentation, LogicalPlan, LogicalPlanBuilder, col};
 
+use crate::tablefn::{InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature, collect_then};
 use cytologia_kernels::folds::iterstrat::{multilabel_stratified_kfold, multilabel_stratified_kfold_grouped};
-use crate::tablefn::{collect_then, InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
 
 const NAME: &str = "multilabel_kfold";
 
@@ -25,9 +25,7 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
         "multilabel_kfold(input, id => 'id', labels => 'labels', k => 4, seed => 42 [, group => 'col'])",
     )
     .with_argument("input", "A table, view or parenthesised query with the id, label and optional group columns.")
-    .with_sql_example(
-        "SELECT * FROM multilabel_kfold((SELECT name, labels FROM folds_input), id => 'name', labels => 'labels', k => 4, seed => 42);",
-    )
+    .with_sql_example("SELECT * FROM multilabel_kfold((SELECT name, labels FROM folds_input), id => 'name', labels => 'labels', k => 4, seed => 42);")
     .build()
 });
 
@@ -35,7 +33,12 @@ static SIG: LazyLock<TableFnSignature> = LazyLock::new(|| TableFnSignature {
     input: InputKind::Plan,
     params: vec![
         Param::optional("id", ParamKind::Str, ScalarValue::Utf8(Some("id".into())), "the id column; rows are ordered by it ascending"),
-        Param::optional("labels", ParamKind::Str, ScalarValue::Utf8(Some("labels".into())), "a list column of 0/1 (or small integer, or boolean) values in label order"),
+        Param::optional(
+            "labels",
+            ParamKind::Str,
+            ScalarValue::Utf8(Some("labels".into())),
+            "a list column of 0/1 (or small integer, or boolean) values in label order",
+        ),
         Param::optional("k", ParamKind::Int, ScalarValue::Int64(Some(4)), "number of folds"),
         Param::optional("seed", ParamKind::Int, ScalarValue::Int64(Some(42)), "random_state (0 to 4294967295)"),
         Param::optional("group", ParamKind::Str, ScalarValue::Utf8(None), "optional column: rows sharing a value stay in one fold"),
@@ -79,10 +82,7 @@ impl TableFn for MultilabelKfold {
             cols.push(col(g).alias("group"));
         }
         let projected = LogicalPlanBuilder::from(input).project(cols)?.build()?;
-        let out_schema = Arc::new(Schema::new(vec![
-            Field::new(id.as_str(), id_field.data_type().clone(), true),
-            Field::new("fold", DataType::Int64, false),
-        ]));
+        let out_schema = Arc::new(Schema::new(vec![Field::new(id.as_str(), id_field.data_type().clone(), true), Field::new("fold", DataType::Int64, false)]));
         let (k, grouped) = (k as usize, group.is_some());
         let schema = out_schema.clone();
         collect_then(NAME, projected, call.env.clone(), out_schema, move |all| {

@@ -31,10 +31,12 @@ pub struct Crop {
 
 impl Default for Crop {
     fn default() -> Self {
-        Crop { signature: Signature::one_of(vec![
-            datafusion::logical_expr::TypeSignature::Any(5),
-            datafusion::logical_expr::TypeSignature::Any(6),
-        ], Volatility::Immutable) }
+        Crop {
+            signature: Signature::one_of(
+                vec![datafusion::logical_expr::TypeSignature::Any(5), datafusion::logical_expr::TypeSignature::Any(6)],
+                Volatility::Immutable,
+            ),
+        }
     }
 }
 
@@ -56,7 +58,7 @@ impl ScalarUDFImpl for Crop {
             let r = |k: usize| crop_box::round_coord(b[k]);
             let p = item.rgb()?;
             let cut = crop_box::crop(&p, r(0)?, r(1)?, r(2)?, r(3)?, margin)?;
-            codec::encode_png(&cut)
+            Ok(codec::encode_png(&cut)?)
         })
     }
 }

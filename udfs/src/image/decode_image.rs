@@ -4,7 +4,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::error::Result;
 use datafusion::logical_expr::{ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
 
-use super::value::{pixels_array, pixels_type, ImageColumn};
+use super::value::{ImageColumn, pixels_array, pixels_type};
 
 const NAME: &str = "decode_image";
 
@@ -17,9 +17,7 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
         "decode_image(image)",
     )
     .with_argument("image", "Encoded bytes, a pixel struct (returned as RGB) or a file path.")
-    .with_sql_example(
-        "SELECT decode_image(content)['width'] FROM images LIMIT 1;\n-- 360",
-    )
+    .with_sql_example("SELECT decode_image(content)['width'] FROM images LIMIT 1;\n-- 360")
     .build()
 });
 

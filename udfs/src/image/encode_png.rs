@@ -5,20 +5,16 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::error::Result;
 use datafusion::logical_expr::{ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
 
-use cytologia_kernels::image::codec;
 use super::value::ImageColumn;
+use cytologia_kernels::image::codec;
 
 const NAME: &str = "encode_png";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
-    Documentation::builder(
-        super::SECTION,
-        "Encodes an image as lossless PNG bytes (RGB8), e.g. to store crops or export pixels.",
-        "encode_png(image)",
-    )
-    .with_argument("image", "Encoded bytes, a pixel struct or a file path.")
-    .with_sql_example("SELECT length(encode_png(decode_image(content))) FROM images LIMIT 1;")
-    .build()
+    Documentation::builder(super::SECTION, "Encodes an image as lossless PNG bytes (RGB8), e.g. to store crops or export pixels.", "encode_png(image)")
+        .with_argument("image", "Encoded bytes, a pixel struct or a file path.")
+        .with_sql_example("SELECT length(encode_png(decode_image(content))) FROM images LIMIT 1;")
+        .build()
 });
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -48,7 +44,7 @@ impl ScalarUDFImpl for EncodePng {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let col = ImageColumn::new(NAME, &arrays[0])?;
-        let rows = col.par_map(NAME, |item| codec::encode_png(&item.rgb()?))?;
+        let rows = col.par_map(NAME, |item| Ok(codec::encode_png(&item.rgb()?)?))?;
         let out: BinaryArray = rows.iter().map(|r| r.as_deref()).collect();
         Ok(ColumnarValue::Array(Arc::new(out)))
     }

@@ -17,9 +17,7 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
         "image_info(image)",
     )
     .with_argument("image", "Encoded bytes (JPEG, PNG, ...), a pixel struct `{width, height, channels, data}`, or a file path.")
-    .with_sql_example(
-        "SELECT image_info('smears/images/cf7734a2-b.jpg');\n-- {width: 360, height: 366, channels: 3, format: jpeg}",
-    )
+    .with_sql_example("SELECT image_info('smears/images/cf7734a2-b.jpg');\n-- {width: 360, height: 366, channels: 3, format: jpeg}")
     .build()
 });
 
@@ -60,8 +58,7 @@ impl ScalarUDFImpl for ImageInfo {
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let col = ImageColumn::new(NAME, &arrays[0])?;
         let headers = col.par_map(NAME, |item| item.header())?;
-        let (mut w, mut h, mut c, mut f) =
-            (Int32Builder::new(), Int32Builder::new(), Int32Builder::new(), StringBuilder::new());
+        let (mut w, mut h, mut c, mut f) = (Int32Builder::new(), Int32Builder::new(), Int32Builder::new(), StringBuilder::new());
         let mut valid = Vec::with_capacity(headers.len());
         for hd in &headers {
             valid.push(hd.is_some());

@@ -5,8 +5,8 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::error::Result;
 use datafusion::logical_expr::{ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
 
-use cytologia_kernels::image::perceptual_hash::phash_rgb;
 use super::value::ImageColumn;
+use cytologia_kernels::image::perceptual_hash::phash_rgb;
 
 const NAME: &str = "phash";
 

@@ -1,23 +1,21 @@
 use std::path::PathBuf;
 use std::sync::{Arc, LazyLock};
 
-use datafusion::arrow::array::{
-    ArrayRef, BinaryBuilder, Float64Builder, Int64Builder, ListBuilder, RecordBatch, StringBuilder,
-};
+use datafusion::arrow::array::{ArrayRef, BinaryBuilder, Float64Builder, Int64Builder, ListBuilder, RecordBatch, StringBuilder};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::streaming::StreamingTable;
+use datafusion::common::ScalarValue;
 use datafusion::datasource::provider_as_source;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::{Documentation, LogicalPlan, LogicalPlanBuilder};
-use datafusion::common::ScalarValue;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::PartitionStream;
 use sha2::{Digest, Sha256};
 
-use cytologia_kernels::image::{codec, listing, perceptual_hash as phash, stats};
 use crate::env::ProgressSink;
 use crate::tablefn::{InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
+use cytologia_kernels::image::{codec, listing, perceptual_hash as phash, stats};
 
 const NAME: &str = "read_images";
 const BATCH: usize = 32;
@@ -34,9 +32,7 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
         "read_images(location [, content => false] [, strict => false])",
     )
     .with_argument("location", "A folder (its files, sorted by name), a glob such as 'data/images/*.jpg', or a file; `file://` URLs too.")
-    .with_sql_example(
-        "CREATE TABLE images AS\nSELECT name, width, height, mean, std, phash FROM read_images('smears/images');",
-    )
+    .with_sql_example("CREATE TABLE images AS\nSELECT name, width, height, mean, std, phash FROM read_images('smears/images');")
     .with_related_udf("phash")
     .build()
 });
@@ -128,8 +124,7 @@ impl PartitionStream for ImagePartition {
 
     fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<RecordBatch>>(2);
-        let (files, schema, content, strict, progress) =
-            (self.files.clone(), self.schema.clone(), self.content, self.strict, self.progress.clone());
+        let (files, schema, content, strict, progress) = (self.files.clone(), self.schema.clone(), self.content, self.strict, self.progress.clone());
         // Decoding is CPU-bound: it runs on a blocking thread, one per partition, and hands
         // batches over a small channel so it overlaps with whatever consumes them.
         tokio::task::spawn_blocking(move || {

@@ -5,16 +5,14 @@
 //! - a path or `file://` URL (`Utf8`), read when the function runs.
 use std::sync::Arc;
 
-use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BinaryBuilder, Int32Array, Int32Builder, StructArray,
-};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BinaryBuilder, Int32Array, Int32Builder, StructArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Fields, Int32Type};
 use datafusion::error::{DataFusionError, Result};
 use rayon::prelude::*;
 
-use cytologia_kernels::image::codec::{self, ImageHeader, Pixels};
 use crate::error::UdfError;
+use cytologia_kernels::image::codec::{self, ImageHeader, Pixels};
 
 /// The pixel struct type.
 pub fn pixels_type() -> DataType {
@@ -65,8 +63,8 @@ impl ImageItem<'_> {
     /// Decoded RGB8 pixels.
     pub fn rgb(&self) -> Result<Pixels, UdfError> {
         match self {
-            ImageItem::Bytes(b) => codec::decode_rgb(b),
-            ImageItem::Path(p) => codec::decode_rgb(&Self::read_path(p)?),
+            ImageItem::Bytes(b) => Ok(codec::decode_rgb(b)?),
+            ImageItem::Path(p) => Ok(codec::decode_rgb(&Self::read_path(p)?)?),
             ImageItem::Pixels { width, height, channels, data } => {
                 let (w, h, c) = (dim(*width)?, dim(*height)?, u8::try_from(*channels).unwrap_or(0));
                 Ok(codec::to_rgb(Pixels::new(w, h, c, data.to_vec())?))
@@ -76,14 +74,11 @@ impl ImageItem<'_> {
 
     pub fn header(&self) -> Result<ImageHeader, UdfError> {
         match self {
-            ImageItem::Bytes(b) => codec::read_header(b),
-            ImageItem::Path(p) => codec::read_header(&Self::read_path(p)?),
-            ImageItem::Pixels { width, height, channels, .. } => Ok(ImageHeader {
-                width: dim(*width)?,
-                height: dim(*height)?,
-                channels: u8::try_from(*channels).unwrap_or(0),
-                format: "pixels",
-            }),
+            ImageItem::Bytes(b) => Ok(codec::read_header(b)?),
+            ImageItem::Path(p) => Ok(codec::read_header(&Self::read_path(p)?)?),
+            ImageItem::Pixels { width, height, channels, .. } => {
+                Ok(ImageHeader { width: dim(*width)?, height: dim(*height)?, channels: u8::try_from(*channels).unwrap_or(0), format: "pixels" })
+            }
         }
     }
 }
@@ -102,10 +97,7 @@ pub struct ImageColumn {
 impl ImageColumn {
     pub fn new(function: &str, array: &ArrayRef) -> Result<Self> {
         if !is_image_type(array.data_type()) {
-            return Err(DataFusionError::Plan(format!(
-                "{function}(): expects an image (bytes, pixel struct or path), got {}",
-                array.data_type()
-            )));
+            return Err(DataFusionError::Plan(format!("{function}(): expects an image (bytes, pixel struct or path), got {}", array.data_type())));
         }
         let dims = match array.data_type() {
             DataType::Struct(_) => {
@@ -152,18 +144,12 @@ impl ImageColumn {
 
     /// Applies `f` to every non-null row on the rayon pool (decoding is CPU-bound), keeping
     /// row order. Errors name the function and the row or path.
-    pub fn par_map<T: Send>(
-        &self,
-        function: &str,
-        f: impl Fn(&ImageItem<'_>) -> Result<T, UdfError> + Sync + Send,
-    ) -> Result<Vec<Option<T>>> {
+    pub fn par_map<T: Send>(&self, function: &str, f: impl Fn(&ImageItem<'_>) -> Result<T, UdfError> + Sync + Send) -> Result<Vec<Option<T>>> {
         (0..self.len())
             .into_par_iter()
             .map(|i| match self.get(i) {
                 None => Ok(None),
-                Some(item) => f(&item).map(Some).map_err(|e| {
-                    DataFusionError::Execution(format!("{function}(): {}: {e}", item.describe(i)))
-                }),
+                Some(item) => f(&item).map(Some).map_err(|e| DataFusionError::Execution(format!("{function}(): {}: {e}", item.describe(i)))),
             })
             .collect()
     }

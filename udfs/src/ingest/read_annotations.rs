@@ -12,8 +12,8 @@ use datafusion::logical_expr::{Documentation, LogicalPlan, LogicalPlanBuilder};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::PartitionStream;
 
-use cytologia_kernels::ingest::annotations::{self, Kind, Record};
 use crate::tablefn::{InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
+use cytologia_kernels::ingest::annotations::{self, Kind, Record};
 
 const NAME: &str = "read_annotations";
 

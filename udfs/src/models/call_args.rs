@@ -21,10 +21,9 @@ impl<'a> CallArgs<'a> {
             None => Ok(None),
             Some(ColumnarValue::Scalar(s)) if s.is_null() => Ok(None),
             Some(ColumnarValue::Scalar(s)) => Ok(Some(s.clone())),
-            Some(ColumnarValue::Array(_)) => Err(DataFusionError::Plan(format!(
-                "{}(): option '{}' must be a constant, not a column",
-                self.function, self.names[i]
-            ))),
+            Some(ColumnarValue::Array(_)) => {
+                Err(DataFusionError::Plan(format!("{}(): option '{}' must be a constant, not a column", self.function, self.names[i])))
+            }
         }
     }
 

@@ -31,7 +31,10 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
         "classify(image[, model[, tta[, batch_size[, device[, threads]]]]])",
     )
     .with_argument("image", "Encoded bytes, a pixel struct (e.g. detect()'s crop) or a file path.")
-    .with_argument("model", "A registered classifier's name (a constant, or a column to run several models, e.g. from a join with `models`); NULL = the default classifier.")
+    .with_argument(
+        "model",
+        "A registered classifier's name (a constant, or a column to run several models, e.g. from a join with `models`); NULL = the default classifier.",
+    )
     .with_argument("tta", "'none' or 'hflip'. Default: 'none'.")
     .with_argument("batch_size", "Images per inference call. Default: 32.")
     .with_argument("device", "'auto', 'cpu' or 'cuda[:N]'. Default: 'auto'.")

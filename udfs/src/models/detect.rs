@@ -6,7 +6,7 @@ use datafusion::error::Result;
 use datafusion::functions::core::expr_fn::get_field;
 use datafusion::logical_expr::async_udf::AsyncScalarUDF;
 use datafusion::logical_expr::expr::ScalarFunction;
-use datafusion::logical_expr::{cast, col, lit, Documentation, Expr, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{Documentation, Expr, LogicalPlan, LogicalPlanBuilder, cast, col, lit};
 
 use super::detect_boxes::DetectBoxes;
 use super::registry::{self, Task};
@@ -36,14 +36,34 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
 static SIG: LazyLock<TableFnSignature> = LazyLock::new(|| TableFnSignature {
     input: InputKind::Plan,
     params: vec![
-        Param::optional("model", ParamKind::Str, ScalarValue::Utf8(None), "a registered detector, several comma-separated, or a pattern with '*' ('*': every detector; 'yolox_s_fold*': all folds of one); NULL = the default detector"),
+        Param::optional(
+            "model",
+            ParamKind::Str,
+            ScalarValue::Utf8(None),
+            "a registered detector, several comma-separated, or a pattern with '*' ('*': every detector; 'yolox_s_fold*': all folds of one); NULL = the default detector",
+        ),
         Param::optional("confidence", ParamKind::Float, ScalarValue::Float64(Some(0.001)), "minimum obj x class score"),
         Param::optional("nms_iou", ParamKind::Float, ScalarValue::Float64(Some(0.30)), "class-agnostic NMS IoU threshold (suppress IoU > it)"),
-        Param::optional("batch_size", ParamKind::Int, ScalarValue::Int64(Some(0)), "images per inference call; 0 = automatic (1 on CPU, where a pool of single-threaded sessions runs images side by side; 16 on CUDA)"),
+        Param::optional(
+            "batch_size",
+            ParamKind::Int,
+            ScalarValue::Int64(Some(0)),
+            "images per inference call; 0 = automatic (1 on CPU, where a pool of single-threaded sessions runs images side by side; 16 on CUDA)",
+        ),
         Param::optional("device", ParamKind::Str, ScalarValue::Utf8(None), "'auto', 'cpu' or 'cuda[:N]'; NULL = the engine's setting"),
         Param::optional("threads", ParamKind::Int, ScalarValue::Int64(Some(0)), "intra-op threads; 0 = one single-threaded session per core"),
-        Param::optional("precision", ParamKind::Str, ScalarValue::Utf8(Some("fp32".into())), "'fp32', 'bf16' (bfloat16 weights and activations, channels-last: for YOLOX weights run by libtorch, which pays on CPUs with AMX and on GPUs) or 'auto' (bf16 where it pays, else fp32)"),
-        Param::optional("oof", ParamKind::Bool, ScalarValue::Boolean(Some(false)), "out-of-fold: each detector runs only on the input rows whose `fold` column equals its registered fold (docs/pipeline.md §4.5)"),
+        Param::optional(
+            "precision",
+            ParamKind::Str,
+            ScalarValue::Utf8(Some("fp32".into())),
+            "'fp32', 'bf16' (bfloat16 weights and activations, channels-last: for YOLOX weights run by libtorch, which pays on CPUs with AMX and on GPUs) or 'auto' (bf16 where it pays, else fp32)",
+        ),
+        Param::optional(
+            "oof",
+            ParamKind::Bool,
+            ScalarValue::Boolean(Some(false)),
+            "out-of-fold: each detector runs only on the input rows whose `fold` column equals its registered fold (docs/pipeline.md §4.5)",
+        ),
         Param::optional("name", ParamKind::Str, ScalarValue::Utf8(Some("name".into())), "the image name column"),
         Param::optional("image", ParamKind::Str, ScalarValue::Utf8(Some("path".into())), "the image column (path, bytes or pixel struct)"),
     ],

@@ -12,7 +12,7 @@ use super::call_args::CallArgs;
 use super::inference::detection::{self as detector, DetectOptions};
 use super::registry::{self, Task};
 use crate::env::EnvRef;
-use crate::image::value::{pixels_array, pixels_type, ImageColumn};
+use crate::image::value::{ImageColumn, pixels_array, pixels_type};
 
 pub const NAME: &str = "detect_boxes";
 pub const PARAMS: &[&str] = &["image", "model", "confidence", "nms_iou", "batch_size", "device", "threads", "precision"];

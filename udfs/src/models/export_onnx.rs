@@ -8,8 +8,8 @@ use futures::FutureExt;
 use super::model_rows;
 use super::registry::{self, ModelInfo};
 use crate::env::EnvRef;
-use crate::tablefn::{run_once, Args, InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
-use cytologia_nn::yolox::{onnx_export, Preset, Yolox};
+use crate::tablefn::{Args, InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature, run_once};
+use cytologia_nn::yolox::{Preset, Yolox, onnx_export};
 
 const NAME: &str = "export_onnx";
 
@@ -98,7 +98,7 @@ async fn export(r: Request, env: EnvRef) -> Result<datafusion::arrow::array::Rec
     tokio::task::spawn_blocking(move || -> Result<(), crate::error::UdfError> {
         let mut net = Yolox::new(preset, classes, tch::Device::Cpu)?;
         net.load(&weights, true)?;
-        onnx_export::export_onnx(&net, size, std::path::Path::new(&path))
+        Ok(onnx_export::export_onnx(&net, size, std::path::Path::new(&path))?)
     })
     .await
     .map_err(fail)?

@@ -1,8 +1,8 @@
 //! What registration learns by loading a model once: its hash, input side, output width and,
 //! for YOLOX exports, whether the grid decode is inside the graph.
-use super::registry::{file_sha256, Task};
-use cytologia_kernels::yolox;
+use super::registry::{Task, file_sha256};
 use crate::error::{Result, UdfError};
+use cytologia_kernels::yolox;
 use cytologia_nn::runtime::model_runtime::{self, Format, ModelFile, Tensor};
 
 pub struct Probed {
@@ -19,9 +19,13 @@ pub fn probe(path: &str, format: Format, task: Task, size: Option<i64>, preset: 
     let sha256 = file_sha256(path)?;
     let mut file = ModelFile::graph(path, &sha256, format);
     if format == Format::Safetensors {
-        let arch = architecture.ok_or_else(|| UdfError::Other("safetensors weights need architecture => (a timm name such as 'resnet18', or 'yolox_s' for a detector)".into()))?;
+        let arch = architecture
+            .ok_or_else(|| UdfError::Other("safetensors weights need architecture => (a timm name such as 'resnet18', or 'yolox_s' for a detector)".into()))?;
         if (task == Task::Detector) != cytologia_nn::runtime::torch_yolox::serves(arch) {
-            return Err(UdfError::Other(format!("architecture '{arch}' does not fit a {} (detectors: yolox_nano ... yolox_x; classifiers: timm names)", task.as_str())));
+            return Err(UdfError::Other(format!(
+                "architecture '{arch}' does not fit a {} (detectors: yolox_nano ... yolox_x; classifiers: timm names)",
+                task.as_str()
+            )));
         }
         file.architecture = Some(arch.to_string());
         file.input_size = size.ok_or_else(|| UdfError::Other("safetensors weights need input_size".into()))?.max(0) as usize;
@@ -44,10 +48,7 @@ pub fn probe(path: &str, format: Format, task: Task, size: Option<i64>, preset: 
         Task::Detector => {
             let a = yolox::anchors(size);
             if out.shape.len() != 3 || out.shape[1] != a || out.shape[2] < 6 {
-                return Err(UdfError::Other(format!(
-                    "a YOLOX detector at {size} must output [N, {a}, 5+classes]; this one outputs {:?}",
-                    out.shape
-                )));
+                return Err(UdfError::Other(format!("a YOLOX detector at {size} must output [N, {a}, 5+classes]; this one outputs {:?}", out.shape)));
             }
             let row = out.shape[2];
             // Decoded heads put box centres in input pixels (reaching about S); raw offsets stay small.

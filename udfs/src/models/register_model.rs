@@ -10,8 +10,8 @@ use super::probe;
 use super::registry::{self, ModelInfo, Task};
 use crate::env::EnvRef;
 use crate::error::UdfError;
+use crate::tablefn::{Args, InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature, run_once};
 use cytologia_nn::runtime::model_runtime::Format;
-use crate::tablefn::{run_once, Args, InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
 
 const NAME: &str = "register_model";
 
@@ -46,14 +46,24 @@ static SIG: LazyLock<TableFnSignature> = LazyLock::new(|| {
             Param::required("name", ParamKind::Str, "the model's name, used by detect(), classify() and the predictions"),
             Param::required("task", ParamKind::Str, "'detector', 'classifier' or 'multilabel'"),
             Param::required("uri", ParamKind::Str, "path or file:// URL of the weights (relative paths are resolved now)"),
-            Param::optional("format", ParamKind::Str, none(ParamKind::Str), "'onnx', 'torchscript' or 'safetensors' (needs architecture and input_size); NULL = from the file extension"),
+            Param::optional(
+                "format",
+                ParamKind::Str,
+                none(ParamKind::Str),
+                "'onnx', 'torchscript' or 'safetensors' (needs architecture and input_size); NULL = from the file extension",
+            ),
             Param::optional("input_size", ParamKind::Int, none(ParamKind::Int), "square input side; NULL = from the graph"),
             Param::optional("classes", ParamKind::Str, none(ParamKind::Str), "comma-separated class names in output order; NULL = by task"),
             Param::optional("fold", ParamKind::Int, none(ParamKind::Int), "the CV fold the model was trained without"),
             Param::optional("preset", ParamKind::Str, none(ParamKind::Str), "'yolox' or 'imagenet'; NULL = 'yolox' for detectors, else 'imagenet'"),
             Param::optional("decoded", ParamKind::Bool, none(ParamKind::Bool), "whether a YOLOX export decodes its grid; NULL = probe the model"),
             Param::optional("is_default", ParamKind::Bool, ScalarValue::Boolean(Some(false)), "make this the task's default model"),
-            Param::optional("architecture", ParamKind::Str, none(ParamKind::Str), "e.g. 'yolox_s' or a timm name such as 'resnet18' (required for safetensors weights)"),
+            Param::optional(
+                "architecture",
+                ParamKind::Str,
+                none(ParamKind::Str),
+                "e.g. 'yolox_s' or a timm name such as 'resnet18' (required for safetensors weights)",
+            ),
             Param::optional("metrics", ParamKind::Str, none(ParamKind::Str), "JSON with validation metrics"),
         ],
     }
@@ -105,7 +115,8 @@ impl Request {
         if name.is_empty() {
             return Err(a.error("name must not be empty"));
         }
-        let task = Task::parse(a.str("task")?).ok_or_else(|| a.error(format!("task '{}' is not 'detector', 'classifier' or 'multilabel'", a.str("task").unwrap_or_default())))?;
+        let task = Task::parse(a.str("task")?)
+            .ok_or_else(|| a.error(format!("task '{}' is not 'detector', 'classifier' or 'multilabel'", a.str("task").unwrap_or_default())))?;
         let uri = a.str("uri")?;
         if uri.contains("://") && !uri.starts_with("file://") {
             return Err(a.error(format!("uri '{uri}': only local files are supported for weights so far")));
@@ -114,7 +125,9 @@ impl Request {
         let path = std::path::absolute(raw).map_err(|e| a.error(format!("uri '{uri}': {e}")))?.to_string_lossy().into_owned();
         let format = match a.opt_str("format") {
             Some(f) => Format::parse(f).map_err(|e| a.error(e))?,
-            None => Format::from_path(&path).ok_or_else(|| a.error(format!("cannot tell the format of '{uri}' from its extension; give format => 'onnx', 'torchscript' or 'safetensors'")))?,
+            None => Format::from_path(&path).ok_or_else(|| {
+                a.error(format!("cannot tell the format of '{uri}' from its extension; give format => 'onnx', 'torchscript' or 'safetensors'"))
+            })?,
         };
         let preset = match a.opt_str("preset") {
             Some(p @ ("yolox" | "imagenet")) => p.to_string(),
@@ -159,10 +172,20 @@ fn fail(e: impl std::fmt::Display) -> DataFusionError {
 
 async fn register(r: Request, env: EnvRef) -> Result<datafusion::arrow::array::RecordBatch> {
     let probe_req = r.clone();
-    let probed = tokio::task::spawn_blocking(move || probe::probe(&probe_req.path, probe_req.format, probe_req.task, probe_req.input_size, &probe_req.preset, probe_req.architecture.as_deref(), probe_req.classes.as_ref().map_or(0, |c| c.len())))
-        .await
-        .map_err(fail)?
-        .map_err(|e: UdfError| fail(format!("model '{}': {e}", r.name)))?;
+    let probed = tokio::task::spawn_blocking(move || {
+        probe::probe(
+            &probe_req.path,
+            probe_req.format,
+            probe_req.task,
+            probe_req.input_size,
+            &probe_req.preset,
+            probe_req.architecture.as_deref(),
+            probe_req.classes.as_ref().map_or(0, |c| c.len()),
+        )
+    })
+    .await
+    .map_err(fail)?
+    .map_err(|e: UdfError| fail(format!("model '{}': {e}", r.name)))?;
     let classes = match r.classes.clone() {
         Some(c) => c,
         None => default_classes(&env, r.task, probed.outputs).await?,

@@ -70,7 +70,7 @@ impl ModelInfo {
     }
 
     pub fn format(&self) -> Result<Format, UdfError> {
-        Format::parse(&self.format)
+        Ok(Format::parse(&self.format)?)
     }
 
     /// The weights file, checked against its registered hash, with what a runtime needs.
@@ -128,9 +128,7 @@ pub async fn load_all(env: &dyn EngineEnv) -> Result<Vec<ModelInfo>> {
 }
 
 fn rows(b: &RecordBatch) -> Result<Vec<ModelInfo>> {
-    let col = |n: &str| -> Result<ArrayRef> {
-        b.column_by_name(n).cloned().ok_or_else(|| DataFusionError::Plan(format!("table 'models' lacks column '{n}'")))
-    };
+    let col = |n: &str| -> Result<ArrayRef> { b.column_by_name(n).cloned().ok_or_else(|| DataFusionError::Plan(format!("table 'models' lacks column '{n}'"))) };
     let s = |n: &str| -> Result<ArrayRef> { Ok(cast(&col(n)?, &DataType::Utf8)?) };
     let i = |n: &str| -> Result<ArrayRef> { Ok(cast(&col(n)?, &DataType::Int64)?) };
     let (name, task, format, arch, uri, sha) = (s("name")?, s("task")?, s("format")?, s("architecture")?, s("uri")?, s("sha256")?);
@@ -199,7 +197,7 @@ pub async fn upsert(env: &crate::env::EnvRef, mut info: ModelInfo) -> Result<Mod
         }
     }
     if info.created_at_us.is_none() {
-        info.created_at_us = Some(SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0));
+        info.created_at_us = Some(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0));
     }
     all.push(info.clone());
     let table = MemTable::try_new(super::model_rows::schema(), vec![vec![super::model_rows::batch(&all)?]])?;
@@ -214,18 +212,16 @@ pub fn pick(all: &[ModelInfo], function: &str, name: Option<&str>, task: Task) -
         if all.is_empty() {
             "no models are registered; register one with register_model(name => ..., task => ..., uri => ...)".to_string()
         } else {
-            let names: Vec<String> = all
-                .iter()
-                .map(|m| format!("{} ({}{})", m.name, m.task, if m.is_default { ", default" } else { "" }))
-                .collect();
+            let names: Vec<String> = all.iter().map(|m| format!("{} ({}{})", m.name, m.task, if m.is_default { ", default" } else { "" })).collect();
             format!("registered models: {}", names.join(", "))
         }
     };
     let found = match name {
         Some(n) => all.iter().find(|m| m.name == n).ok_or_else(|| UdfError::arg(function, format!("no model named '{n}'; {}", listing())))?,
-        None => all.iter().find(|m| m.is_default && m.task == task.as_str()).ok_or_else(|| {
-            UdfError::arg(function, format!("no model given and no default {} is registered; {}", task.as_str(), listing()))
-        })?,
+        None => all
+            .iter()
+            .find(|m| m.is_default && m.task == task.as_str())
+            .ok_or_else(|| UdfError::arg(function, format!("no model given and no default {} is registered; {}", task.as_str(), listing())))?,
     };
     let ok = found.task == task.as_str() || (task == Task::Classifier && found.task == Task::Multilabel.as_str());
     if !ok {

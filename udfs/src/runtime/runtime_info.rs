@@ -2,12 +2,12 @@ use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{ArrayRef, BooleanArray, Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
-use datafusion::datasource::{provider_as_source, MemTable};
+use datafusion::datasource::{MemTable, provider_as_source};
 use datafusion::error::Result;
 use datafusion::logical_expr::{Documentation, LogicalPlan, LogicalPlanBuilder};
 
-use super::{onnx, torch};
 use crate::tablefn::{InputKind, TableFn, TableFnCall, TableFnSignature};
+use cytologia_nn::runtime::{onnx, torch};
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(

@@ -43,14 +43,7 @@ impl Param {
 
     /// Coerces a literal to this option's type, or says what was expected.
     pub(crate) fn coerce(&self, function: &str, value: &ScalarValue) -> Result<ScalarValue> {
-        let bad = || {
-            DataFusionError::Plan(format!(
-                "{function}(): option '{}' expects {}, got {value} ({})",
-                self.name,
-                self.kind.label(),
-                value.data_type()
-            ))
-        };
+        let bad = || DataFusionError::Plan(format!("{function}(): option '{}' expects {}, got {value} ({})", self.name, self.kind.label(), value.data_type()));
         if value.is_null() {
             return Ok(ScalarValue::Null);
         }
@@ -71,9 +64,7 @@ impl Param {
                 _ => return Err(bad()),
             },
             ParamKind::Str => match value {
-                ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => {
-                    ScalarValue::Utf8(Some(s.clone()))
-                }
+                ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => ScalarValue::Utf8(Some(s.clone())),
                 _ => return Err(bad()),
             },
             ParamKind::Bool => match value {

@@ -56,9 +56,7 @@ impl PartitionStream for CollectPartition {
         let (name, input, env, compute) = (self.name, self.input.clone(), self.env.clone(), self.compute.clone());
         let fut = async move {
             let all = collect_all(env.as_ref(), input).await?;
-            tokio::task::spawn_blocking(move || compute(all))
-                .await
-                .map_err(|e| DataFusionError::Execution(format!("{name}(): {e}")))?
+            tokio::task::spawn_blocking(move || compute(all)).await.map_err(|e| DataFusionError::Execution(format!("{name}(): {e}")))?
         };
         Box::pin(RecordBatchStreamAdapter::new(self.output.clone(), futures::stream::once(fut)))
     }

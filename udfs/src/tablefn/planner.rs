@@ -1,10 +1,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use datafusion::common::{DFSchema, ScalarValue};
+use datafusion::datasource::provider_as_source;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::planner::{PlannedRelation, RelationPlanner, RelationPlannerContext, RelationPlanning};
 use datafusion::logical_expr::simplify::SimplifyContext;
-use datafusion::datasource::provider_as_source;
 use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder};
 use datafusion::optimizer::simplify_expressions::ExprSimplifier;
 use datafusion::sql::sqlparser::ast::{self, FunctionArg, FunctionArgExpr, ObjectName, TableFactor};
@@ -44,12 +44,7 @@ impl RelationPlanner for TableFnPlanner {
     }
 }
 
-fn resolve_call(
-    function: &TableFnRef,
-    sql_args: &[FunctionArg],
-    ctx: &mut dyn RelationPlannerContext,
-    env: EnvRef,
-) -> Result<TableFnCall> {
+fn resolve_call(function: &TableFnRef, sql_args: &[FunctionArg], ctx: &mut dyn RelationPlannerContext, env: EnvRef) -> Result<TableFnCall> {
     let fname = function.name();
     let sig = function.signature();
     let err = |msg: String| DataFusionError::Plan(format!("{fname}(): {msg}"));
@@ -64,9 +59,7 @@ fn resolve_call(
                 }
                 positional.push(e)
             }
-            FunctionArg::Named { name, arg: FunctionArgExpr::Expr(e), .. } => {
-                named.push((ctx.normalize_ident(name.clone()), e))
-            }
+            FunctionArg::Named { name, arg: FunctionArgExpr::Expr(e), .. } => named.push((ctx.normalize_ident(name.clone()), e)),
             other => return Err(err(format!("unsupported argument '{other}'"))),
         }
     }
@@ -85,9 +78,7 @@ fn resolve_call(
         let Some(expr) = expr else {
             return Err(err("missing the table argument (a table name, a quoted name or a parenthesised query)".into()));
         };
-        match table_arg(expr).ok_or_else(|| {
-            err(format!("first argument must be a table name, a quoted name or a parenthesised query, got '{expr}'"))
-        })? {
+        match table_arg(expr).ok_or_else(|| err(format!("first argument must be a table name, a quoted name or a parenthesised query, got '{expr}'")))? {
             TableArg::Name(name) => {
                 if sig.input == InputKind::TableName {
                     let reference = ctx.object_name_to_table_reference(name)?;
@@ -107,12 +98,7 @@ fn resolve_call(
 
     // Options: positional in declaration order, then by name.
     if positional.len() > sig.params.len() {
-        return Err(err(format!(
-            "takes at most {} option(s) after the table ({}), got {}",
-            sig.params.len(),
-            param_list(function),
-            positional.len()
-        )));
+        return Err(err(format!("takes at most {} option(s) after the table ({}), got {}", sig.params.len(), param_list(function), positional.len())));
     }
     let mut given: BTreeMap<&'static str, ScalarValue> = BTreeMap::new();
     for (param, expr) in sig.params.iter().zip(positional) {

@@ -5,7 +5,7 @@ use datafusion::error::Result;
 use datafusion::functions::core::expr_fn::{get_field, named_struct};
 use datafusion::functions_aggregate::expr_fn::{count, max, min};
 use datafusion::functions_nested::expr_fn::make_array;
-use datafusion::logical_expr::{cast, col, lit, Documentation, Expr, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{Documentation, Expr, LogicalPlan, LogicalPlanBuilder, cast, col, lit};
 
 use crate::tablefn::{InputKind, TableFn, TableFnCall, TableFnSignature};
 
@@ -27,9 +27,7 @@ static SIG: LazyLock<TableFnSignature> = LazyLock::new(|| TableFnSignature { inp
 pub struct Profile;
 
 fn orderable(t: &DataType) -> bool {
-    t.is_numeric()
-        || t.is_temporal()
-        || matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Boolean)
+    t.is_numeric() || t.is_temporal() || matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Boolean)
 }
 
 impl TableFn for Profile {

@@ -51,7 +51,7 @@ mod tests {
 
     use datafusion::arrow::array::{ArrayRef, BinaryArray, Int64Array, RecordBatch};
 
-    use super::{canonical_order, in_canonical_order, CHUNK};
+    use super::{CHUNK, canonical_order, in_canonical_order};
 
     fn batch(rows: &[(Vec<u8>, i64)]) -> RecordBatch {
         let image: ArrayRef = Arc::new(BinaryArray::from(rows.iter().map(|r| r.0.as_slice()).collect::<Vec<_>>()));

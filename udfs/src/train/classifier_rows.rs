@@ -5,20 +5,16 @@
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
-use rand_mt::Mt64;
 use rayon::prelude::*;
 
-use cytologia_kernels::augment::Rgb;
-use cytologia_train::dataset::{Dataset, Picture, Sample, Target};
-use cytologia_kernels::rng;
 use crate::error::{Result, UdfError};
-use cytologia_kernels::image::codec::Pixels;
+use crate::image::value::ImageColumn;
+use cytologia_kernels::augment::Rgb;
 use cytologia_kernels::image::crop_box;
 use cytologia_kernels::image::cv_resize::resize_lanczos4;
-use crate::image::value::ImageColumn;
+use cytologia_train::dataset::{Dataset, Picture, Sample, Target};
 
 const FN: &str = "train_classifier";
-
 
 fn column<'a>(b: &'a RecordBatch, name: &str) -> Option<&'a ArrayRef> {
     b.column_by_name(name)
@@ -124,4 +120,3 @@ pub fn prepare(b: &RecordBatch, size: usize, classes: usize, fold: i64, progress
     }
     Ok(ds)
 }
-

@@ -6,14 +6,13 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Int64Type};
 use rayon::prelude::*;
 
-use cytologia_kernels::augment::yolox::Label;
-use cytologia_train::yolox::dataset::{DetDataset, Sample};
 use crate::error::{Result, UdfError};
 use crate::image::value::ImageColumn;
 use cytologia_kernels::augment::Rgb;
+use cytologia_kernels::augment::yolox::Label;
+use cytologia_train::yolox::dataset::{DetDataset, Sample};
 
 pub const FN: &str = "train_detector";
-
 
 /// The boxes of every row: `labels[row]`, classes checked against `classes`.
 fn boxes(b: &RecordBatch, classes: usize) -> Result<Vec<Vec<Label>>> {

@@ -12,13 +12,13 @@ use datafusion::logical_expr::{Documentation, LogicalPlan};
 
 use super::classifier_rows;
 use super::job;
-use cytologia_nn::loss::Loss;
-use cytologia_train::classifier::{self as trainer, EvalRow, Init, TrainConfig};
 use crate::env::EnvRef;
 use crate::models::registry::Task;
-use cytologia_nn::autocast::Precision;
-use cytologia_nn::nets::Arch;
 use crate::tablefn::{Args, InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
+use cytologia_nn::autocast::Precision;
+use cytologia_nn::loss::Loss;
+use cytologia_nn::nets::Arch;
+use cytologia_train::classifier::{self as trainer, EvalRow, Init, TrainConfig};
 
 const NAME: &str = "train_classifier";
 
@@ -52,7 +52,12 @@ static SIG: LazyLock<TableFnSignature> = LazyLock::new(|| {
         input: InputKind::Plan,
         params: vec![
             Param::required("name", ParamKind::Str, "name to register the best checkpoint under"),
-            Param::optional("architecture", ParamKind::Str, s("resnet18"), "a timm name: resnet18/34/50, efficientnet_b0, tf_efficientnetv2_s/m, vit_{tiny,small,base,large}_patch16"),
+            Param::optional(
+                "architecture",
+                ParamKind::Str,
+                s("resnet18"),
+                "a timm name: resnet18/34/50, efficientnet_b0, tf_efficientnetv2_s/m, vit_{tiny,small,base,large}_patch16",
+            ),
             Param::optional("input_size", ParamKind::Int, i(224), "square input side"),
             Param::optional("num_classes", ParamKind::Int, ScalarValue::Int64(None), "outputs; NULL = the `classes` table's count"),
             Param::optional("fold", ParamKind::Int, i(0), "the held-out (validation) fold"),
@@ -61,15 +66,30 @@ static SIG: LazyLock<TableFnSignature> = LazyLock::new(|| {
             Param::optional("lr", ParamKind::Float, ScalarValue::Float64(Some(2e-4)), "AdamW learning rate (cosine-annealed per epoch)"),
             Param::optional("weight_decay", ParamKind::Float, ScalarValue::Float64(Some(0.01)), "AdamW weight decay"),
             Param::optional("loss", ParamKind::Str, ScalarValue::Utf8(None), "'ce' or 'focal_bce'; NULL = 'ce' for `label`, 'focal_bce' for `labels`"),
-            Param::optional("mix", ParamKind::Str, s("mixup_cutmix"), "'mixup_cutmix' (seed) or 'none'"),
-            Param::optional("augment", ParamKind::Str, s("seed"), "'seed' (the winning recipe's train augmentations) or 'none'"),
-            Param::optional("init", ParamKind::Str, s("random"), "'random', a .safetensors file (e.g. timm pretrained weights), or a registered model to fine-tune"),
+            Param::optional("mix", ParamKind::Str, s("mixup_cutmix"), "'mixup_cutmix' (the winning recipe) or 'none'"),
+            Param::optional("augment", ParamKind::Str, s("recipe"), "'recipe' (the winning recipe's train augmentations; 'seed' is an alias) or 'none'"),
+            Param::optional(
+                "init",
+                ParamKind::Str,
+                s("random"),
+                "'random', a .safetensors file (e.g. timm pretrained weights), or a registered model to fine-tune",
+            ),
             Param::optional("device", ParamKind::Str, ScalarValue::Utf8(None), "'auto', 'cpu' or 'cuda[:N]'; NULL = the engine's default"),
-            Param::optional("precision", ParamKind::Str, s("auto"), "'auto' (bf16 autocast on CUDA and on CPUs with AMX, else fp32), 'fp32' or 'bf16'; validation always runs in fp32, as classify()"),
+            Param::optional(
+                "precision",
+                ParamKind::Str,
+                s("auto"),
+                "'auto' (bf16 autocast on CUDA and on CPUs with AMX, else fp32), 'fp32' or 'bf16'; validation always runs in fp32, as classify()",
+            ),
             Param::optional("seed", ParamKind::Int, i(42), "seed of initialisation, order, augmentation and mixing"),
             Param::optional("threads", ParamKind::Int, i(0), "libtorch threads; 0 = every core"),
             Param::optional("evals_per_epoch", ParamKind::Int, i(2), "validations per epoch (the winning recipe: 2)"),
-            Param::optional("checkpoint_dir", ParamKind::Str, ScalarValue::Utf8(None), "folder for checkpoints; NULL = <warehouse>/checkpoints (local warehouses) or ./checkpoints"),
+            Param::optional(
+                "checkpoint_dir",
+                ParamKind::Str,
+                ScalarValue::Utf8(None),
+                "folder for checkpoints; NULL = <warehouse>/checkpoints (local warehouses) or ./checkpoints",
+            ),
             Param::optional("is_default", ParamKind::Bool, ScalarValue::Boolean(Some(false)), "make the model its task's default"),
         ],
     }
@@ -135,9 +155,9 @@ impl Call {
             m => return Err(plan_err(format!("mix '{m}' is not 'mixup_cutmix' or 'none'"))),
         };
         let augment = match a.str("augment")? {
-            "seed" => true,
+            "recipe" | "seed" => true,
             "none" => false,
-            m => return Err(plan_err(format!("augment '{m}' is not 'seed' or 'none'"))),
+            m => return Err(plan_err(format!("augment '{m}' is not 'recipe' or 'none'"))),
         };
         let lr = a.f64("lr")?;
         if !(lr > 0.0 && lr.is_finite()) {

@@ -9,14 +9,14 @@ use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::{Documentation, LogicalPlan};
 
-use super::job;
-use cytologia_kernels::augment::yolox::SEED_AUG;
 use super::detector_rows;
-use cytologia_train::yolox::trainer::{self, DetConfig, DetRow};
-use cytologia_nn::yolox::{check_input_size, Preset};
+use super::job;
 use crate::env::EnvRef;
 use crate::models::registry::Task;
 use crate::tablefn::{Args, InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
+use cytologia_kernels::augment::yolox::SEED_AUG;
+use cytologia_nn::yolox::{Preset, check_input_size};
+use cytologia_train::yolox::trainer::{self, DetConfig, DetRow};
 
 const NAME: &str = "train_detector";
 
@@ -67,11 +67,21 @@ static SIG: LazyLock<TableFnSignature> = LazyLock::new(|| {
             Param::optional("mosaic", ParamKind::Bool, ScalarValue::Boolean(Some(true)), "mosaic + mixup augmentation before the no-aug epochs"),
             Param::optional("ema", ParamKind::Bool, ScalarValue::Boolean(Some(true)), "evaluate and save the EMA of the weights (decay 0.9998)"),
             Param::optional("eval_interval", ParamKind::Int, i(1), "evaluate every N epochs (and every no-aug epoch, and the last)"),
-            Param::optional("init", ParamKind::Str, s("random"), "'random', a .safetensors file (e.g. a converted official yolox_s.pth), or a registered model"),
+            Param::optional(
+                "init",
+                ParamKind::Str,
+                s("random"),
+                "'random', a .safetensors file (e.g. a converted official yolox_s.pth), or a registered model",
+            ),
             Param::optional("device", ParamKind::Str, ScalarValue::Utf8(None), "'auto', 'cpu' or 'cuda[:N]'; NULL = the engine's default"),
             Param::optional("seed", ParamKind::Int, i(42), "seed of initialisation, order, sizes and augmentation"),
             Param::optional("threads", ParamKind::Int, i(0), "libtorch threads; 0 = every core"),
-            Param::optional("checkpoint_dir", ParamKind::Str, ScalarValue::Utf8(None), "folder for checkpoints; NULL = <warehouse>/checkpoints (local warehouses) or ./checkpoints"),
+            Param::optional(
+                "checkpoint_dir",
+                ParamKind::Str,
+                ScalarValue::Utf8(None),
+                "folder for checkpoints; NULL = <warehouse>/checkpoints (local warehouses) or ./checkpoints",
+            ),
             Param::optional("is_default", ParamKind::Bool, ScalarValue::Boolean(Some(false)), "make the model the default detector"),
         ],
     }
@@ -112,10 +122,6 @@ struct Call {
 
 fn plan_err(m: impl Into<String>) -> DataFusionError {
     job::plan_err(NAME, m)
-}
-
-fn exec_err(e: impl std::fmt::Display) -> DataFusionError {
-    job::exec_err(NAME, e)
 }
 
 impl Call {
@@ -190,7 +196,6 @@ impl TableFn for TrainDetector {
     }
 }
 
-
 async fn start(mut call: Call, input: LogicalPlan, env: EnvRef) -> Result<job::Running<DetRow>> {
     let run = call.common.resolve(NAME, &env).await?;
     call.cfg.init = run.init;
@@ -217,10 +222,8 @@ async fn start(mut call: Call, input: LogicalPlan, env: EnvRef) -> Result<job::R
         let boxes: usize = ds.train.iter().map(|s| s.labels.len()).sum();
         let steps = (ds.train.len().div_ceil(cfg.batch_size) * cfg.epochs) as u64;
         rep.ready(serde_json::json!({"train_images": ds.train.len(), "train_boxes": boxes, "val_images": ds.val.len()}));
-        let bar = env2.progress(
-            &format!("{NAME}: {} ({} training images, {boxes} boxes; {} validation images)", cfg.name, ds.train.len(), ds.val.len()),
-            steps,
-        );
+        let bar =
+            env2.progress(&format!("{NAME}: {} ({} training images, {boxes} boxes; {} validation images)", cfg.name, ds.train.len(), ds.val.len()), steps);
         let r = trainer::train(Arc::new(ds), &cfg, &mut |row| Ok(rep.report(row)), &|| rep.cancelled(), &|| bar.inc(1));
         bar.finish();
         Ok(r?)

@@ -38,7 +38,11 @@ pub fn row(l: &ListArray, i: usize) -> Option<Vec<f64>> {
 }
 
 /// A list-to-list function applied row by row (NULL rows stay NULL).
-pub fn map_rows(function: &str, args: &datafusion::logical_expr::ScalarFunctionArgs, f: fn(&[f64]) -> Vec<f64>) -> Result<datafusion::logical_expr::ColumnarValue> {
+pub fn map_rows(
+    function: &str,
+    args: &datafusion::logical_expr::ScalarFunctionArgs,
+    f: fn(&[f64]) -> Vec<f64>,
+) -> Result<datafusion::logical_expr::ColumnarValue> {
     let a = args.args[0].to_array(args.number_rows)?;
     let l = as_f64_lists(function, &a)?;
     Ok(datafusion::logical_expr::ColumnarValue::Array(build((0..l.len()).map(|i| row(&l, i).map(|v| f(&v))))))

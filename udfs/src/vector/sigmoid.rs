@@ -10,10 +10,14 @@ use cytologia_kernels::vector as kernels;
 const NAME: &str = "sigmoid";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
-    Documentation::builder(super::SECTION, "Element-wise logistic sigmoid of a list of numbers (float64): multi-label probabilities (docs/pipeline.md §9).", "sigmoid(list)")
-        .with_argument("list", "A list of numbers (e.g. logits); NULL elements count as NaN.")
-        .with_sql_example("SELECT sigmoid([1.0, 2.0, 3.0]);")
-        .build()
+    Documentation::builder(
+        super::SECTION,
+        "Element-wise logistic sigmoid of a list of numbers (float64): multi-label probabilities (docs/pipeline.md §9).",
+        "sigmoid(list)",
+    )
+    .with_argument("list", "A list of numbers (e.g. logits); NULL elements count as NaN.")
+    .with_sql_example("SELECT sigmoid([1.0, 2.0, 3.0]);")
+    .build()
 });
 
 #[derive(Debug, PartialEq, Eq, Hash)]

@@ -10,10 +10,14 @@ use cytologia_kernels::vector as kernels;
 const NAME: &str = "softmax";
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
-    Documentation::builder(super::SECTION, "Softmax of a list of numbers (max-shifted, float64): the probabilities a multi-class ensemble blends (docs/pipeline.md §9).", "softmax(list)")
-        .with_argument("list", "A list of numbers (e.g. logits); NULL elements count as NaN.")
-        .with_sql_example("SELECT softmax([1.0, 2.0, 3.0]);")
-        .build()
+    Documentation::builder(
+        super::SECTION,
+        "Softmax of a list of numbers (max-shifted, float64): the probabilities a multi-class ensemble blends (docs/pipeline.md §9).",
+        "softmax(list)",
+    )
+    .with_argument("list", "A list of numbers (e.g. logits); NULL elements count as NaN.")
+    .with_sql_example("SELECT softmax([1.0, 2.0, 3.0]);")
+    .build()
 });
 
 #[derive(Debug, PartialEq, Eq, Hash)]

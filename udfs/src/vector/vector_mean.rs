@@ -23,9 +23,7 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     )
     .with_argument("list", "A list of numbers, e.g. logits.")
     .with_argument("weight", "A non-negative number per row. Default: 1.")
-    .with_sql_example(
-        "SELECT trustii_id, vector_mean(logits) AS fold_mean FROM predictions WHERE split = 'test' GROUP BY trustii_id;",
-    )
+    .with_sql_example("SELECT trustii_id, vector_mean(logits) AS fold_mean FROM predictions WHERE split = 'test' GROUP BY trustii_id;")
     .build()
 });
 
@@ -60,10 +58,7 @@ impl AggregateUDFImpl for VectorMean {
         Ok(Box::<MeanAcc>::default())
     }
     fn state_fields(&self, _args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(vec![
-            Arc::new(Field::new("sum", lists::list_f64_type(), true)),
-            Arc::new(Field::new("weight", lists::list_f64_type(), true)),
-        ])
+        Ok(vec![Arc::new(Field::new("sum", lists::list_f64_type(), true)), Arc::new(Field::new("weight", lists::list_f64_type(), true))])
     }
     fn documentation(&self) -> Option<&Documentation> {
         Some(&DOC)

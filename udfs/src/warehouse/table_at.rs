@@ -21,10 +21,8 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     .build()
 });
 
-static SIG: LazyLock<TableFnSignature> = LazyLock::new(|| TableFnSignature {
-    input: InputKind::TableName,
-    params: vec![Param::required("version", ParamKind::Int, "the table version to read")],
-});
+static SIG: LazyLock<TableFnSignature> =
+    LazyLock::new(|| TableFnSignature { input: InputKind::TableName, params: vec![Param::required("version", ParamKind::Int, "the table version to read")] });
 
 #[derive(Debug, Default)]
 pub struct TableAt;

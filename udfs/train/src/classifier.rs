@@ -8,16 +8,16 @@ use std::time::Instant;
 
 use tch::{Device, Kind, Tensor};
 
-use cytologia_nn::optim::AdamW;
-use cytologia_nn::checkpoint;
 use crate::dataset::{Dataset, Target};
+use crate::error::{Result, TrainError};
 use crate::loader::{self, Split};
-use cytologia_nn::loss::Loss;
 use crate::metrics;
 use crate::mix;
-use cytologia_nn::nets::{self, Net};
 use cytologia_kernels::rng;
-use crate::error::{Result, TrainError};
+use cytologia_nn::checkpoint;
+use cytologia_nn::loss::Loss;
+use cytologia_nn::nets::{self, Net};
+use cytologia_nn::optim::AdamW;
 
 #[derive(Debug, Clone)]
 pub enum Init {

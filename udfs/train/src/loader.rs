@@ -7,11 +7,11 @@ use std::sync::mpsc::{Receiver, sync_channel};
 
 use rayon::prelude::*;
 
-use cytologia_kernels::augment;
 use crate::dataset::{self, Dataset, Target};
 use crate::loader_pool;
-use cytologia_kernels::rng;
+use cytologia_kernels::augment;
 use cytologia_kernels::imagenet;
+use cytologia_kernels::rng;
 
 pub struct Batch {
     /// `n x 3 x size x size`, normalised.

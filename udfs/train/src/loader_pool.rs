@@ -10,14 +10,8 @@ const NICER_BY: i32 = 5;
 
 fn pool() -> Option<&'static rayon::ThreadPool> {
     static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
-    POOL.get_or_init(|| {
-        rayon::ThreadPoolBuilder::new()
-            .thread_name(|i| format!("cytologia-loader-{i}"))
-            .start_handler(|_| lower_priority())
-            .build()
-            .ok()
-    })
-    .as_ref()
+    POOL.get_or_init(|| rayon::ThreadPoolBuilder::new().thread_name(|i| format!("cytologia-loader-{i}")).start_handler(|_| lower_priority()).build().ok())
+        .as_ref()
 }
 
 /// Runs `f` (which may use rayon inside) on the loader pool; on the global pool where the

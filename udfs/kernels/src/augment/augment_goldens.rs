@@ -38,11 +38,7 @@ impl Reader {
 
     /// u32 w, h, c (= 3), then HWC bytes.
     fn image(&mut self) -> Rgb {
-        let (w, h, c) = (
-            self.u32() as usize,
-            self.u32() as usize,
-            self.u32() as usize,
-        );
+        let (w, h, c) = (self.u32() as usize, self.u32() as usize, self.u32() as usize);
         assert_eq!(c, 3, "goldens are RGB");
         let data = self.take(w * h * 3).to_vec();
         Rgb::from_data(w, h, data)
@@ -96,11 +92,7 @@ fn cases(op: &str) -> Vec<Case> {
             };
             let np = r.u32() as usize;
             let params = (0..np).map(|_| r.f64()).collect();
-            Case {
-                src,
-                params,
-                want: r.image(),
-            }
+            Case { src, params, want: r.image() }
         })
         .collect();
     assert_eq!(r.at, r.b.len(), "{op}.bin: trailing bytes");
@@ -113,15 +105,8 @@ fn mismatches(op: &str, f: impl Fn(&Case) -> Rgb) -> (usize, usize, Vec<String>)
     let (mut bad, mut total, mut notes) = (0, 0, Vec::new());
     for (i, c) in cases(op).iter().enumerate() {
         let got = f(c);
-        assert_eq!(
-            (got.width, got.height),
-            (c.want.width, c.want.height),
-            "{} shape",
-            c.label(op, i)
-        );
-        let diff: Vec<usize> = (0..got.data.len())
-            .filter(|&k| got.data[k] != c.want.data[k])
-            .collect();
+        assert_eq!((got.width, got.height), (c.want.width, c.want.height), "{} shape", c.label(op, i));
+        let diff: Vec<usize> = (0..got.data.len()).filter(|&k| got.data[k] != c.want.data[k]).collect();
         if let Some(&k) = diff.first() {
             let (x, y, ch) = (k / 3 % got.width, k / 3 / got.width, k % 3);
             notes.push(format!(
@@ -140,32 +125,18 @@ fn mismatches(op: &str, f: impl Fn(&Case) -> Rgb) -> (usize, usize, Vec<String>)
 
 fn exact(op: &str, f: impl Fn(&Case) -> Rgb) {
     let (bad, total, notes) = mismatches(op, f);
-    assert_eq!(
-        bad,
-        0,
-        "{op}: {bad} of {total} values differ from cv2\n{}",
-        notes.join("\n")
-    );
+    assert_eq!(bad, 0, "{op}: {bad} of {total} values differ from cv2\n{}", notes.join("\n"));
 }
 
 /// A variant that is not what cv2 computes must fail the goldens somewhere.
 fn caught(op: &str, variant: &str, f: impl Fn(&Case) -> Rgb) {
     let (bad, total, _) = mismatches(op, f);
     eprintln!("{op}: {variant} differs from cv2 on {bad} of {total} values");
-    assert!(
-        bad > 0,
-        "{op}: the goldens do not tell {variant} from cv2 ({total} values)"
-    );
+    assert!(bad > 0, "{op}: the goldens do not tell {variant} from cv2 ({total} values)");
 }
 
 fn ssr_params(p: &[f64]) -> ssr::SsrParams {
-    ssr::SsrParams {
-        tx: p[6] as i64,
-        ty: p[7] as i64,
-        sx: p[8],
-        sy: p[9],
-        angle: p[10],
-    }
+    ssr::SsrParams { tx: p[6] as i64, ty: p[7] as i64, sx: p[8], sy: p[9], angle: p[10] }
 }
 
 #[test]
@@ -178,43 +149,24 @@ fn ssr_matrix_matches_albumentations() {
     for (i, c) in cases("ssr").iter().enumerate() {
         let m = ssr::matrix(&ssr_params(&c.params), c.src().width, c.src().height);
         for (a, b) in m.iter().zip(&c.params[..6]) {
-            assert!(
-                (a - b).abs() <= 1e-12 * (1.0 + b.abs()),
-                "{}: matrix {m:?}",
-                c.label("ssr", i)
-            );
+            assert!((a - b).abs() <= 1e-12 * (1.0 + b.abs()), "{}: matrix {m:?}", c.label("ssr", i));
         }
     }
 }
 
 #[test]
 fn warp_affine_is_bit_exact() {
-    exact("ssr", |c| {
-        ssr::warp_affine(c.src(), &c.params[..6].try_into().unwrap())
-    });
-    exact("ssr", |c| {
-        ssr::shift_scale_rotate(c.src(), &ssr_params(&c.params))
-    });
+    exact("ssr", |c| ssr::warp_affine(c.src(), &c.params[..6].try_into().unwrap()));
+    exact("ssr", |c| ssr::shift_scale_rotate(c.src(), &ssr_params(&c.params)));
 }
 
 /// Float bilinear sampling (zero outside) with the exact inverse map, rounded to nearest.
 fn float_warp(img: &Rgb, m: &[f64]) -> Rgb {
     let (w, h) = (img.width as i64, img.height as i64);
     let d = m[0] * m[4] - m[1] * m[3];
-    let inv = [
-        m[4] / d,
-        -m[1] / d,
-        (m[1] * m[5] - m[2] * m[4]) / d,
-        -m[3] / d,
-        m[0] / d,
-        (m[2] * m[3] - m[0] * m[5]) / d,
-    ];
+    let inv = [m[4] / d, -m[1] / d, (m[1] * m[5] - m[2] * m[4]) / d, -m[3] / d, m[0] / d, (m[2] * m[3] - m[0] * m[5]) / d];
     let px = |x: i64, y: i64, ch: usize| {
-        if (0..w).contains(&x) && (0..h).contains(&y) {
-            img.data[((y * w + x) * 3) as usize + ch] as f64
-        } else {
-            0.0
-        }
+        if (0..w).contains(&x) && (0..h).contains(&y) { img.data[((y * w + x) * 3) as usize + ch] as f64 } else { 0.0 }
     };
     let mut out = Rgb::new(img.width, img.height);
     for y in 0..h {
@@ -225,8 +177,8 @@ fn float_warp(img: &Rgb, m: &[f64]) -> Rgb {
             let (fx, fy) = (sx - x0, sy - y0);
             let (x0, y0) = (x0 as i64, y0 as i64);
             for ch in 0..3 {
-                let v = (1.0 - fy) * ((1.0 - fx) * px(x0, y0, ch) + fx * px(x0 + 1, y0, ch))
-                    + fy * ((1.0 - fx) * px(x0, y0 + 1, ch) + fx * px(x0 + 1, y0 + 1, ch));
+                let v =
+                    (1.0 - fy) * ((1.0 - fx) * px(x0, y0, ch) + fx * px(x0 + 1, y0, ch)) + fy * ((1.0 - fx) * px(x0, y0 + 1, ch) + fx * px(x0 + 1, y0 + 1, ch));
                 out.data[((y * w + x) * 3) as usize + ch] = v.round().clamp(0.0, 255.0) as u8;
             }
         }
@@ -236,16 +188,12 @@ fn float_warp(img: &Rgb, m: &[f64]) -> Rgb {
 
 #[test]
 fn warp_affine_goldens_need_fixed_point() {
-    caught("ssr", "float bilinear", |c| {
-        float_warp(c.src(), &c.params[..6])
-    });
+    caught("ssr", "float bilinear", |c| float_warp(c.src(), &c.params[..6]));
 }
 
 #[test]
 fn brightness_contrast_is_exact() {
-    exact("brightness_contrast", |c| {
-        color::brightness_contrast(c.src(), c.params[0], c.params[1])
-    });
+    exact("brightness_contrast", |c| color::brightness_contrast(c.src(), c.params[0], c.params[1]));
 }
 
 #[test]
@@ -257,17 +205,14 @@ fn gamma_is_exact() {
 fn gamma_goldens_need_truncation() {
     caught("gamma", "a rounded gamma table", |c| {
         let g = c.params[0];
-        let lut: [u8; 256] =
-            std::array::from_fn(|i| ((i as f64 / 255.0).powf(g) * 255.0).round() as u8);
+        let lut: [u8; 256] = std::array::from_fn(|i| ((i as f64 / 255.0).powf(g) * 255.0).round() as u8);
         c.src().map_lut(&lut)
     });
 }
 
 #[test]
 fn hsv_is_exact() {
-    exact("hsv", |c| {
-        color::shift_hsv(c.src(), c.params[0], c.params[1], c.params[2])
-    });
+    exact("hsv", |c| color::shift_hsv(c.src(), c.params[0], c.params[1], c.params[2]));
 }
 
 #[test]
@@ -286,10 +231,7 @@ fn hsv_goldens_need_column_dependent_rounding() {
     caught("hsv", "HSV2RGB rounding everywhere", |c| forced(c, 1));
     caught("hsv", "HSV2RGB truncating everywhere", |c| forced(c, 32));
     let widths: Vec<usize> = cases("hsv").iter().map(|c| c.src().width).collect();
-    assert!(
-        widths.iter().any(|&w| w > 32 && w % 32 != 0),
-        "no row with both a SIMD body and a tail"
-    );
+    assert!(widths.iter().any(|&w| w > 32 && w % 32 != 0), "no row with both a SIMD body and a tail");
 }
 
 #[test]
@@ -297,13 +239,7 @@ fn color_jitter_is_exact() {
     exact("color_jitter", |c| {
         let p = &c.params;
         let order = [p[4] as usize, p[5] as usize, p[6] as usize, p[7] as usize];
-        let jp = color::JitterParams {
-            brightness: p[0],
-            contrast: p[1],
-            saturation: p[2],
-            hue: p[3],
-            order,
-        };
+        let jp = color::JitterParams { brightness: p[0], contrast: p[1], saturation: p[2], hue: p[3], order };
         color::color_jitter(c.src(), &jp)
     });
 }
@@ -318,31 +254,17 @@ fn clahe_is_exact() {
     exact("clahe", |c| clahe::clahe(c.src(), c.params[0]));
     // OpenCV pads unless both sides divide by the tile count, then a dividing side by a whole
     // tile: the goldens hold every combination, and images smaller than the grid.
-    let sizes: Vec<(usize, usize)> = cases("clahe")
-        .iter()
-        .map(|c| (c.src().width, c.src().height))
-        .collect();
+    let sizes: Vec<(usize, usize)> = cases("clahe").iter().map(|c| (c.src().width, c.src().height)).collect();
     for (wd, hd) in [(false, false), (true, false), (false, true), (true, true)] {
         let t = clahe::TILES;
-        assert!(
-            sizes
-                .iter()
-                .any(|&(w, h)| (w % t == 0, h % t == 0) == (wd, hd)),
-            "no CLAHE size {wd} {hd}"
-        );
+        assert!(sizes.iter().any(|&(w, h)| (w % t == 0, h % t == 0) == (wd, hd)), "no CLAHE size {wd} {hd}");
     }
-    assert!(
-        sizes
-            .iter()
-            .any(|&(w, h)| w < clahe::TILES && h < clahe::TILES)
-    );
+    assert!(sizes.iter().any(|&(w, h)| w < clahe::TILES && h < clahe::TILES));
 }
 
 #[test]
 fn gaussian_blur_is_exact() {
-    exact("gaussian_blur", |c| {
-        blur::gaussian_blur(c.src(), c.params[0] as usize)
-    });
+    exact("gaussian_blur", |c| blur::gaussian_blur(c.src(), c.params[0] as usize));
 }
 
 #[test]

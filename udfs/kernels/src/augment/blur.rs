@@ -108,13 +108,7 @@ pub fn convolve(img: &Rgb, k: &Kernel) -> Rgb {
     let (w, h) = (img.width, img.height);
     let w3 = w * 3;
     let (src, pw) = pad_reflect(img, r);
-    let taps: Vec<(usize, f32)> = k
-        .weights
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| **f != 0.0)
-        .map(|(i, &f)| (((i / k.size) * pw + i % k.size) * 3, f))
-        .collect();
+    let taps: Vec<(usize, f32)> = k.weights.iter().enumerate().filter(|(_, f)| **f != 0.0).map(|(i, &f)| (((i / k.size) * pw + i % k.size) * 3, f)).collect();
     let n = taps.len();
     let mut data = vec![0u8; w * h * 3];
     let uniform = n > 0 && taps.iter().all(|t| t.1 == 1.0 / n as f32);
@@ -128,9 +122,7 @@ pub fn convolve(img: &Rgb, k: &Kernel) -> Rgb {
     }
     // Equal taps 1/n (every motion kernel): the float sum is within 1e-4 of S/n, so it rounds like
     // the exact S/n except on ties S/n = q + 1/2, which replay OpenCV's float sequence.
-    let round: Vec<Option<u8>> = (0..=255 * n)
-        .map(|s| if n.is_multiple_of(2) && s % n == n / 2 { None } else { Some(((s + n / 2) / n) as u8) })
-        .collect();
+    let round: Vec<Option<u8>> = (0..=255 * n).map(|s| if n.is_multiple_of(2) && s % n == n / 2 { None } else { Some(((s + n / 2) / n) as u8) }).collect();
     let mut acc = vec![0u16; w3];
     for (y, d) in data.chunks_exact_mut(w3.max(1)).enumerate() {
         acc.fill(0);
@@ -244,11 +236,7 @@ mod tests {
         for (w, h) in [(1, 1), (2, 3), (3, 2), (1, 7)] {
             let img = noise(w, h, 1);
             for _ in 0..10 {
-                for out in [
-                    random_gaussian_blur(&img, &mut rng),
-                    random_motion_blur(&img, &mut rng),
-                    random_gauss_noise(&img, &mut rng),
-                ] {
+                for out in [random_gaussian_blur(&img, &mut rng), random_motion_blur(&img, &mut rng), random_gauss_noise(&img, &mut rng)] {
                     assert_eq!((out.width, out.height, out.data.len()), (w, h, w * h * 3));
                 }
             }
@@ -291,13 +279,7 @@ mod tests {
             let kern = motion_kernel(k, rng::uniform(&mut rng, 0.0, 360.0), rng::uniform(&mut rng, -1.0, 1.0), shift);
             let fast = convolve(&img, &kern);
             let (src, pw) = pad_reflect(&img, k / 2);
-            let taps: Vec<(usize, f32)> = kern
-                .weights
-                .iter()
-                .enumerate()
-                .filter(|t| *t.1 != 0.0)
-                .map(|(i, &f)| (((i / k) * pw + i % k) * 3, f))
-                .collect();
+            let taps: Vec<(usize, f32)> = kern.weights.iter().enumerate().filter(|t| *t.1 != 0.0).map(|(i, &f)| (((i / k) * pw + i % k) * 3, f)).collect();
             for y in 0..11 {
                 for i in 0..23 * 3 {
                     let slow = fma_taps(taps.iter().map(|&(off, f)| (src[y * pw * 3 + off + i], f)));

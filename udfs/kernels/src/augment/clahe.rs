@@ -82,8 +82,7 @@ pub fn clahe_gray(src: &[u8], w: usize, h: usize, clip_limit: f64, tiles_x: usiz
         for (x, &(c1, c2, xa)) in cols.iter().enumerate() {
             let v = src[y * w + x] as usize;
             let xa1 = 1.0 - xa;
-            let res = (l1[c1][v] as f32 * xa1 + l1[c2][v] as f32 * xa) * ya1
-                + (l2[c1][v] as f32 * xa1 + l2[c2][v] as f32 * xa) * ya;
+            let res = (l1[c1][v] as f32 * xa1 + l1[c2][v] as f32 * xa) * ya1 + (l2[c1][v] as f32 * xa1 + l2[c2][v] as f32 * xa) * ya;
             out[y * w + x] = round_even(res) as u8;
         }
     }

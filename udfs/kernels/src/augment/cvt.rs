@@ -164,20 +164,12 @@ fn round_f32(x: f32) -> i32 {
 
 fn apply_gamma(x: f32) -> f32 {
     let x = x as f64;
-    if x <= 809.0 / 20000.0 {
-        (x / (323.0 / 25.0)) as f32
-    } else {
-        ((x + 11.0 / 200.0) / (1.0 + 11.0 / 200.0)).powf(12.0 / 5.0) as f32
-    }
+    if x <= 809.0 / 20000.0 { (x / (323.0 / 25.0)) as f32 } else { ((x + 11.0 / 200.0) / (1.0 + 11.0 / 200.0)).powf(12.0 / 5.0) as f32 }
 }
 
 fn apply_inv_gamma(x: f32) -> f32 {
     let x = x as f64;
-    if x <= 7827.0 / 2500000.0 {
-        (x * (323.0 / 25.0)) as f32
-    } else {
-        (x.powf(1.0 / (12.0 / 5.0)) * (1.0 + 11.0 / 200.0) - 11.0 / 200.0) as f32
-    }
+    if x <= 7827.0 / 2500000.0 { (x * (323.0 / 25.0)) as f32 } else { (x.powf(1.0 / (12.0 / 5.0)) * (1.0 + 11.0 / 200.0) - 11.0 / 200.0) as f32 }
 }
 
 pub fn lab_tabs() -> &'static LabTabs {
@@ -187,8 +179,7 @@ pub fn lab_tabs() -> &'static LabTabs {
         for (i, g) in gamma.iter_mut().enumerate() {
             *g = round_f32(2040.0f32 * apply_gamma(i as f32 / 255.0)) as u16;
         }
-        let inv_gamma =
-            (0..4096).map(|i| round_f32(255.0f32 * apply_inv_gamma((1.0f32 / 4096.0) * i as f32)) as u16).collect();
+        let inv_gamma = (0..4096).map(|i| round_f32(255.0f32 * apply_inv_gamma((1.0f32 / 4096.0) * i as f32)) as u16).collect();
         let (lthresh, lscale, lbias) = (216.0f32 / 24389.0, 841.0f32 / 108.0, 16.0f32 / 116.0);
         let cb_scale = 1.0f32 / (255.0f32 * 8.0);
         let mut cbrt = (0..3072)
@@ -212,9 +203,8 @@ pub fn lab_tabs() -> &'static LabTabs {
                 (round_f32(fy * fy * fy / (BASE * BASE) as f32), round_f32(fy))
             };
         }
-        let ab_to_xz = (MIN_AB..BASE * 9 / 4 + MIN_AB)
-            .map(|i| if i <= 3390 { i * 108 / 841 - BASE * 16 / 116 * 108 / 841 } else { i * i / BASE * i / BASE })
-            .collect();
+        let ab_to_xz =
+            (MIN_AB..BASE * 9 / 4 + MIN_AB).map(|i| if i <= 3390 { i * 108 / 841 - BASE * 16 / 116 * 108 / 841 } else { i * i / BASE * i / BASE }).collect();
         let mut to_xyz = [[0; 3]; 3];
         let mut to_rgb = [[0; 3]; 3];
         for i in 0..3 {
@@ -242,9 +232,7 @@ impl LabTabs {
     pub fn to_lab(&self, p: [u8; 3]) -> [u8; 3] {
         let t = self;
         let c = [t.gamma[p[0] as usize] as i32, t.gamma[p[1] as usize] as i32, t.gamma[p[2] as usize] as i32];
-        let f = |row: &[i32; 3]| {
-            t.cbrt[((c[0] * row[0] + c[1] * row[1] + c[2] * row[2] + (1 << 11)) >> 12) as usize] as i32
-        };
+        let f = |row: &[i32; 3]| t.cbrt[((c[0] * row[0] + c[1] * row[1] + c[2] * row[2] + (1 << 11)) >> 12) as usize] as i32;
         let (fx, fy, fz) = (f(&t.to_xyz[0]), f(&t.to_xyz[1]), f(&t.to_xyz[2]));
         const LSCALE: i32 = (116 * 255 + 50) / 100;
         const LSHIFT: i32 = -((16 * 255 * (1 << 15) + 50) / 100);

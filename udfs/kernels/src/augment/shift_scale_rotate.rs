@@ -109,14 +109,11 @@ pub fn warp_affine_to(img: &Rgb, m: &[f64; 6], out_w: usize, out_h: usize, borde
     }
     // Each pixel packed as three 21-bit lanes: one u64 multiply then weighs all channels, and a
     // lane's sum (< 255 * 1024 + 512) never carries into the next.
-    let packed: Vec<u64> =
-        src.chunks_exact(3).map(|p| p[0] as u64 | (p[1] as u64) << 21 | (p[2] as u64) << 42).collect();
+    let packed: Vec<u64> = src.chunks_exact(3).map(|p| p[0] as u64 | (p[1] as u64) << 21 | (p[2] as u64) << 42).collect();
     const HALF: u64 = 1 << 9 | 1 << 30 | 1 << 51;
     // The 2x2 neighbourhood is wholly inside when sx < w-1 and sy < h-1 (as u32, so < 0 fails).
     let (inner_w, inner_h) = (w as u32 - 1, h as u32 - 1);
-    let blend = |a: [i32; 4], wts: &[i32; 4]| {
-        ((a[0] * wts[0] + a[1] * wts[1] + a[2] * wts[2] + a[3] * wts[3] + (1 << 9)) >> 10) as u8
-    };
+    let blend = |a: [i32; 4], wts: &[i32; 4]| ((a[0] * wts[0] + a[1] * wts[1] + a[2] * wts[2] + a[3] * wts[3] + (1 << 9)) >> 10) as u8;
     for (y, orow) in out.chunks_exact_mut(out_w * 3).enumerate() {
         let x0 = cv_round((inv[1] * y as f64 + inv[2]) * scale) + round_delta;
         let y0 = cv_round((inv[4] * y as f64 + inv[5]) * scale) + round_delta;
@@ -129,8 +126,7 @@ pub fn warp_affine_to(img: &Rgb, m: &[f64; 6], out_w: usize, out_h: usize, borde
             if (sx as u32) < inner_w && (sy as u32) < inner_h {
                 let i0 = sy as usize * w + sx as usize;
                 let (a, b) = (&packed[i0..i0 + 2], &packed[i0 + w..i0 + w + 2]);
-                let v =
-                    a[0] * wts[0] as u64 + a[1] * wts[1] as u64 + b[0] * wts[2] as u64 + b[1] * wts[3] as u64 + HALF;
+                let v = a[0] * wts[0] as u64 + a[1] * wts[1] as u64 + b[0] * wts[2] as u64 + b[1] * wts[3] as u64 + HALF;
                 d.copy_from_slice(&[(v >> 10) as u8, (v >> 31) as u8, (v >> 52) as u8]);
             } else if sx >= w as i32 || sx + 1 < 0 || sy >= h as i32 || sy + 1 < 0 {
                 // wholly outside: the border value, already there

@@ -7,7 +7,7 @@
 use rand_mt::Mt64;
 
 use super::super::augment::shift_scale_rotate::warp_affine_to;
-use super::super::augment::{cvt, Rgb};
+use super::super::augment::{Rgb, cvt};
 use super::super::rng::{randint, uniform};
 use crate::image::cv_resize::resize_linear;
 
@@ -86,7 +86,13 @@ fn mosaic_coordinate(i: usize, xc: i64, yc: i64, w: i64, h: i64, in_w: i64, in_h
 
 /// Four images (`pick(k)` gives image k, already resized to fit the input as YOLOX's dataset
 /// does) on a 2W x 2H canvas, boxes clipped to it, then the random affine down to W x H.
-pub fn mosaic(first: (Rgb, Vec<Label>), mut pick: impl FnMut(&mut Mt64) -> (Rgb, Vec<Label>), (in_w, in_h): (usize, usize), cfg: &AugConfig, r: &mut Mt64) -> (Rgb, Vec<Label>) {
+pub fn mosaic(
+    first: (Rgb, Vec<Label>),
+    mut pick: impl FnMut(&mut Mt64) -> (Rgb, Vec<Label>),
+    (in_w, in_h): (usize, usize),
+    cfg: &AugConfig,
+    r: &mut Mt64,
+) -> (Rgb, Vec<Label>) {
     let yc = between(r, 0.5 * in_h as f64, 1.5 * in_h as f64) as i64;
     let xc = between(r, 0.5 * in_w as f64, 1.5 * in_w as f64) as i64;
     let mut canvas = Rgb { width: in_w * 2, height: in_h * 2, data: vec![FILL; in_w * in_h * 12] };
@@ -130,14 +136,7 @@ pub fn random_affine(img: &Rgb, labels: Vec<Label>, (tw, th): (usize, usize), cf
     let shear_y = (between(r, -cfg.shear, cfg.shear) * std::f64::consts::PI / 180.0).tan();
     let tx = between(r, -cfg.translate, cfg.translate) * tw as f64;
     let ty = between(r, -cfg.translate, cfg.translate) * th as f64;
-    let m = [
-        rot[0][0] + shear_y * rot[1][0],
-        rot[0][1] + shear_y * rot[1][1],
-        tx,
-        rot[1][0] + shear_x * rot[0][0],
-        rot[1][1] + shear_x * rot[0][1],
-        ty,
-    ];
+    let m = [rot[0][0] + shear_y * rot[1][0], rot[0][1] + shear_y * rot[1][1], tx, rot[1][0] + shear_x * rot[0][0], rot[1][1] + shear_x * rot[0][1], ty];
     let out = warp_affine_to(img, &m, tw, th, FILL);
     let labels = labels
         .into_iter()
@@ -187,7 +186,8 @@ pub fn mixup(img: &Rgb, mut labels: Vec<Label>, other: (Rgb, Vec<Label>), cfg: &
     let x_off = if padded.width > in_w { randint(r, 0, (padded.width - in_w - 1) as i64) as usize } else { 0 };
     let mut kept = Vec::new();
     for b in &o_labels {
-        let mut orig = [(b[0] * s).clamp(0.0, ow as f64), (b[1] * s).clamp(0.0, oh as f64), (b[2] * s).clamp(0.0, ow as f64), (b[3] * s).clamp(0.0, oh as f64), b[4]];
+        let mut orig =
+            [(b[0] * s).clamp(0.0, ow as f64), (b[1] * s).clamp(0.0, oh as f64), (b[2] * s).clamp(0.0, ow as f64), (b[3] * s).clamp(0.0, oh as f64), b[4]];
         if flip {
             (orig[0], orig[2]) = (ow as f64 - orig[2], ow as f64 - orig[0]);
         }
@@ -258,7 +258,15 @@ pub fn train_transform(mut img: Rgb, labels: Vec<Label>, (in_w, in_h): (usize, u
     let targets = |labels: &[Label], ratio: f64| -> Vec<[f32; 5]> {
         labels
             .iter()
-            .map(|l| [l[4] as f32, ((l[0] + l[2]) / 2.0 * ratio) as f32, ((l[1] + l[3]) / 2.0 * ratio) as f32, ((l[2] - l[0]) * ratio) as f32, ((l[3] - l[1]) * ratio) as f32])
+            .map(|l| {
+                [
+                    l[4] as f32,
+                    ((l[0] + l[2]) / 2.0 * ratio) as f32,
+                    ((l[1] + l[3]) / 2.0 * ratio) as f32,
+                    ((l[2] - l[0]) * ratio) as f32,
+                    ((l[3] - l[1]) * ratio) as f32,
+                ]
+            })
             .filter(|t| t[3].min(t[4]) > 1.0)
             .collect()
     };
@@ -268,7 +276,19 @@ pub fn train_transform(mut img: Rgb, labels: Vec<Label>, (in_w, in_h): (usize, u
         return (x, t);
     }
     let (x, ratio) = letterbox(&original.0, in_w, in_h);
-    let t = original.1.iter().map(|l| [l[4] as f32, ((l[0] + l[2]) / 2.0 * ratio) as f32, ((l[1] + l[3]) / 2.0 * ratio) as f32, ((l[2] - l[0]) * ratio) as f32, ((l[3] - l[1]) * ratio) as f32]).collect();
+    let t = original
+        .1
+        .iter()
+        .map(|l| {
+            [
+                l[4] as f32,
+                ((l[0] + l[2]) / 2.0 * ratio) as f32,
+                ((l[1] + l[3]) / 2.0 * ratio) as f32,
+                ((l[2] - l[0]) * ratio) as f32,
+                ((l[3] - l[1]) * ratio) as f32,
+            ]
+        })
+        .collect();
     (x, t)
 }
 
@@ -363,7 +383,8 @@ mod tests {
     fn mixup_blends_half_and_half() {
         let cfg = SEED_AUG;
         let mut r = Mt64::new(5);
-        let (img, labels) = mixup(&solid(64, 64, 100), vec![[1.0, 1.0, 20.0, 20.0, 0.0]], (solid(64, 64, 200), vec![[0.0, 0.0, 64.0, 64.0, 0.0]]), &cfg, &mut r);
+        let (img, labels) =
+            mixup(&solid(64, 64, 100), vec![[1.0, 1.0, 20.0, 20.0, 0.0]], (solid(64, 64, 200), vec![[0.0, 0.0, 64.0, 64.0, 0.0]]), &cfg, &mut r);
         assert_eq!(labels.len(), 2);
         assert!(img.data.iter().any(|&v| v == 150), "blend of 100 and 200 expected");
     }

@@ -18,13 +18,7 @@ use super::contours::{find_external_contours, largest_contour};
 /// Pixels enclosed by the outer border of the 8-connected component that contains pixel
 /// `(sx, sy)` of the mask (nonzero = set): the component plus everything inside its outer
 /// border. Returns 0/1 bytes; all zeros when the seed pixel is not set or out of range.
-pub fn fill_component_outer(
-    mask: &[u8],
-    width: usize,
-    height: usize,
-    sx: usize,
-    sy: usize,
-) -> Vec<u8> {
+pub fn fill_component_outer(mask: &[u8], width: usize, height: usize, sx: usize, sy: usize) -> Vec<u8> {
     let n = width.saturating_mul(height);
     let mut out = vec![0u8; n];
     if n == 0 || mask.len() < n || sx >= width || sy >= height || mask[sy * width + sx] == 0 {

@@ -26,16 +26,7 @@ pub struct Contour {
 }
 
 /// OpenCV's chain-code directions: 0 = right, then counter-clockwise (y grows downwards).
-const DELTAS: [(isize, isize); 8] = [
-    (1, 0),
-    (1, -1),
-    (0, -1),
-    (-1, -1),
-    (-1, 0),
-    (-1, 1),
-    (0, 1),
-    (1, 1),
-];
+const DELTAS: [(isize, isize); 8] = [(1, 0), (1, -1), (0, -1), (-1, -1), (-1, 0), (-1, 1), (0, 1), (1, 1)];
 /// Mark of a border pixel whose right neighbour was examined (OpenCV: `nbd | MASK8_RIGHT`).
 const MARK_RIGHT: i8 = (2u8 | 0x80) as i8;
 /// Mark of any other border pixel (OpenCV: `MASK8_NEW`).
@@ -119,13 +110,7 @@ pub fn find_external_contours(mask: &[u8], width: usize, height: usize) -> Vec<C
 /// OpenCV's `icvFetchContourEx<schar>` for an outer border starting at padded `(x0, y0)`,
 /// `CHAIN_APPROX_NONE`: follows the border, marks its pixels and returns its points in the
 /// unpadded coordinates.
-fn follow_outer_border(
-    img: &mut [i8],
-    deltas: &[isize; 8],
-    pw: usize,
-    x0: usize,
-    y0: usize,
-) -> Vec<(i32, i32)> {
+fn follow_outer_border(img: &mut [i8], deltas: &[isize; 8], pw: usize, x0: usize, y0: usize) -> Vec<(i32, i32)> {
     let i0 = y0 * pw + x0;
     let mut pt = (x0 as i32 - 1, y0 as i32 - 1);
     let mut points = Vec::new();

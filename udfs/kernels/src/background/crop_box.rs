@@ -9,12 +9,7 @@
 /// The grown, truncated and clipped crop of `bbox = [x1, y1, x2, y2]` in a `width × height`
 /// image: `[x1, y1, x2, y2]`, end exclusive, non-empty. Errors for a non-finite box or an
 /// empty crop.
-pub fn crop_box(
-    bbox: [f64; 4],
-    margin: i64,
-    width: usize,
-    height: usize,
-) -> Result<[usize; 4], String> {
+pub fn crop_box(bbox: [f64; 4], margin: i64, width: usize, height: usize) -> Result<[usize; 4], String> {
     if bbox.iter().any(|v| !v.is_finite()) {
         return Err(format!("background: box {bbox:?} is not finite"));
     }
@@ -26,9 +21,7 @@ pub fn crop_box(
     let x2 = clip(bbox[2] + m, width);
     let y2 = clip(bbox[3] + m, height);
     if x2 <= x1 || y2 <= y1 {
-        return Err(format!(
-            "background: box {bbox:?} grown by {margin} is empty inside the {width}x{height} image"
-        ));
+        return Err(format!("background: box {bbox:?} grown by {margin} is empty inside the {width}x{height} image"));
     }
     Ok([x1, y1, x2, y2])
 }

@@ -81,10 +81,7 @@ pub fn dilate(mask: &[u8], width: usize, height: usize, kernel: &Kernel) -> Vec<
                 if !row_has[s] {
                     continue;
                 }
-                let (orow, hrow) = (
-                    &mut out[y * width..(y + 1) * width],
-                    &hbuf[s * width..(s + 1) * width],
-                );
+                let (orow, hrow) = (&mut out[y * width..(y + 1) * width], &hbuf[s * width..(s + 1) * width]);
                 for (o, &h) in orow.iter_mut().zip(hrow) {
                     *o |= h;
                 }

@@ -24,7 +24,5 @@ pub fn grey_of(r: u8, g: u8, b: u8) -> u8 {
 /// Converts interleaved RGB bytes (`3 · n` values) into `n` grey levels
 /// (`cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)`). A trailing partial pixel is ignored.
 pub fn rgb_to_grey(rgb: &[u8]) -> Vec<u8> {
-    rgb.chunks_exact(3)
-        .map(|p| grey_of(p[0], p[1], p[2]))
-        .collect()
+    rgb.chunks_exact(3).map(|p| grey_of(p[0], p[1], p[2])).collect()
 }

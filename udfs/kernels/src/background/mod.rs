@@ -87,25 +87,14 @@ pub struct BackgroundParams {
 
 impl Default for BackgroundParams {
     fn default() -> Self {
-        BackgroundParams {
-            margin: 16,
-            mask_kernel: 24,
-            cell_kernel: 8,
-            noise_fraction: 0.10,
-            noise_amplitude: 8,
-            seed: 0,
-        }
+        BackgroundParams { margin: 16, mask_kernel: 24, cell_kernel: 8, noise_fraction: 0.10, noise_amplitude: 8, seed: 0 }
     }
 }
 
 impl BackgroundParams {
     /// The same parameters with the noise switched off (deterministic, seed-exact output).
     pub fn without_noise(self) -> Self {
-        BackgroundParams {
-            noise_fraction: 0.0,
-            noise_amplitude: 0,
-            ..self
-        }
+        BackgroundParams { noise_fraction: 0.0, noise_amplitude: 0, ..self }
     }
 }
 
@@ -133,55 +122,29 @@ pub struct BackgroundDetails {
 /// grown and clipped to the image, kernel size 0 or above [`MAX_KERNEL`], negative or
 /// non-finite `noise_fraction` (or above [`MAX_NOISE_FRACTION`]), `noise_amplitude` outside
 /// `0 ..= 255`.
-pub fn make_background(
-    rgb: &[u8],
-    width: usize,
-    height: usize,
-    bbox: [f64; 4],
-    p: &BackgroundParams,
-) -> Result<Vec<u8>, String> {
+pub fn make_background(rgb: &[u8], width: usize, height: usize, bbox: [f64; 4], p: &BackgroundParams) -> Result<Vec<u8>, String> {
     make_background_detailed(rgb, width, height, bbox, p).map(|d| d.image)
 }
 
 /// [`make_background`] that also returns the intermediate values.
-pub fn make_background_detailed(
-    rgb: &[u8],
-    width: usize,
-    height: usize,
-    bbox: [f64; 4],
-    p: &BackgroundParams,
-) -> Result<BackgroundDetails, String> {
-    let n = width
-        .checked_mul(height)
-        .ok_or("background: image size overflows")?;
+pub fn make_background_detailed(rgb: &[u8], width: usize, height: usize, bbox: [f64; 4], p: &BackgroundParams) -> Result<BackgroundDetails, String> {
+    let n = width.checked_mul(height).ok_or("background: image size overflows")?;
     if n == 0 {
         return Err(format!("background: empty image ({width}x{height})"));
     }
     if n.checked_mul(3) != Some(rgb.len()) {
-        return Err(format!(
-            "background: {} bytes for a {width}x{height} RGB image",
-            rgb.len()
-        ));
+        return Err(format!("background: {} bytes for a {width}x{height} RGB image", rgb.len()));
     }
-    for (name, k) in [
-        ("mask_kernel", p.mask_kernel),
-        ("cell_kernel", p.cell_kernel),
-    ] {
+    for (name, k) in [("mask_kernel", p.mask_kernel), ("cell_kernel", p.cell_kernel)] {
         if k == 0 || k > MAX_KERNEL {
             return Err(format!("background: {name} = {k} outside 1..={MAX_KERNEL}"));
         }
     }
     if !(p.noise_fraction.is_finite() && (0.0..=MAX_NOISE_FRACTION).contains(&p.noise_fraction)) {
-        return Err(format!(
-            "background: noise_fraction = {} outside 0..={MAX_NOISE_FRACTION}",
-            p.noise_fraction
-        ));
+        return Err(format!("background: noise_fraction = {} outside 0..={MAX_NOISE_FRACTION}", p.noise_fraction));
     }
     if !(0..=255).contains(&p.noise_amplitude) {
-        return Err(format!(
-            "background: noise_amplitude = {} outside 0..=255",
-            p.noise_amplitude
-        ));
+        return Err(format!("background: noise_amplitude = {} outside 0..=255", p.noise_amplitude));
     }
     let crop = crop_box(bbox, p.margin, width, height)?;
     let [x1, y1, x2, y2] = crop;
@@ -192,12 +155,7 @@ pub fn make_background_detailed(
     let mask: Vec<u8> = grey.iter().map(|&g| (g < threshold) as u8).collect();
 
     // Step 3: background colour.
-    let dilated = dilate(
-        &mask,
-        width,
-        height,
-        &ellipse_kernel(p.mask_kernel, p.mask_kernel),
-    );
+    let dilated = dilate(&mask, width, height, &ellipse_kernel(p.mask_kernel, p.mask_kernel));
     let (fill, fill_fallback) = fill_colour(rgb, &dilated);
 
     // Step 4: largest cell in the crop, filled, dilated.
@@ -207,20 +165,11 @@ pub fn make_background_detailed(
         part.extend_from_slice(&mask[y * width + x1..y * width + x2]);
     }
     let filled = fill_largest_external_contour(&part, cw, ch);
-    let cell_mask = dilate(
-        &filled,
-        cw,
-        ch,
-        &ellipse_kernel(p.cell_kernel, p.cell_kernel),
-    );
+    let cell_mask = dilate(&filled, cw, ch, &ellipse_kernel(p.cell_kernel, p.cell_kernel));
 
     // Steps 5-6: paint the fill (plus noise) where the cell mask is set.
     let draws = (p.noise_fraction * ch as f64 * cw as f64) as usize; // Python int(0.10*h*w)
-    let noise = if draws > 0 && p.noise_amplitude > 0 {
-        Some(noise_offsets(cw, ch, draws, p.noise_amplitude, p.seed))
-    } else {
-        None
-    };
+    let noise = if draws > 0 && p.noise_amplitude > 0 { Some(noise_offsets(cw, ch, draws, p.noise_amplitude, p.seed)) } else { None };
     let mut image = rgb.to_vec();
     for cy in 0..ch {
         for cx in 0..cw {
@@ -235,12 +184,5 @@ pub fn make_background_detailed(
             }
         }
     }
-    Ok(BackgroundDetails {
-        image,
-        threshold,
-        fill,
-        fill_fallback,
-        crop,
-        cell_mask,
-    })
+    Ok(BackgroundDetails { image, threshold, fill, fill_fallback, crop, cell_mask })
 }

@@ -24,13 +24,7 @@ fn below(rng: &mut Mt64, n: u64) -> u64 {
 /// Per-pixel noise offsets for a `width × height` crop: `draws` positions, each getting a
 /// fresh `[−amplitude, amplitude]` triple (last draw wins on repeats). Returns `None` per
 /// untouched pixel. `amplitude` must be ≥ 0.
-pub fn noise_offsets(
-    width: usize,
-    height: usize,
-    draws: usize,
-    amplitude: i32,
-    seed: u64,
-) -> Vec<Option<[i16; 3]>> {
+pub fn noise_offsets(width: usize, height: usize, draws: usize, amplitude: i32, seed: u64) -> Vec<Option<[i16; 3]>> {
     let n = width.saturating_mul(height);
     let mut out = vec![None; n];
     if n == 0 || draws == 0 {

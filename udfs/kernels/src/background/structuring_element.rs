@@ -58,19 +58,14 @@ pub fn ellipse_kernel(width: usize, height: usize) -> Kernel {
     } else if width > 0 && height > 0 {
         let r = (height / 2) as i64;
         let c = (width / 2) as i64;
-        let inv_r2 = if r != 0 {
-            1.0 / ((r as f64) * (r as f64))
-        } else {
-            0.0
-        };
+        let inv_r2 = if r != 0 { 1.0 / ((r as f64) * (r as f64)) } else { 0.0 };
         for i in 0..height {
             let dy = i as i64 - r;
             if dy.abs() > r {
                 continue;
             }
             // C++: saturate_cast<int>(c * std::sqrt((r*r - dy*dy) * inv_r2)), cvRound = half-even.
-            let dx =
-                (c as f64 * (((r * r - dy * dy) as f64) * inv_r2).sqrt()).round_ties_even() as i64;
+            let dx = (c as f64 * (((r * r - dy * dy) as f64) * inv_r2).sqrt()).round_ties_even() as i64;
             let j1 = (c - dx).max(0) as usize;
             let j2 = ((c + dx + 1).min(width as i64)).max(0) as usize;
             for j in j1..j2.max(j1) {
@@ -78,11 +73,5 @@ pub fn ellipse_kernel(width: usize, height: usize) -> Kernel {
             }
         }
     }
-    Kernel {
-        width,
-        height,
-        anchor_x: width / 2,
-        anchor_y: height / 2,
-        data,
-    }
+    Kernel { width, height, anchor_x: width / 2, anchor_y: height / 2, data }
 }

@@ -220,11 +220,7 @@ fn yolox_decode_and_postprocess_match_torch() {
             .collect();
         assert_eq!(out.len(), want.len(), "yolox case {i}: detection count");
         for (a, b) in out.iter().zip(&want) {
-            assert_eq!(
-                [a.x1, a.y1, a.x2, a.y2, a.score].map(f32::to_bits),
-                [b.x1, b.y1, b.x2, b.y2, b.score].map(f32::to_bits),
-                "yolox case {i}"
-            );
+            assert_eq!([a.x1, a.y1, a.x2, a.y2, a.score].map(f32::to_bits), [b.x1, b.y1, b.x2, b.y2, b.score].map(f32::to_bits), "yolox case {i}");
             assert_eq!(a.class, b.class, "yolox case {i}: class");
         }
         dets += want.len();

@@ -100,12 +100,7 @@ struct Cluster {
 
 /// Input order used by the kernel: score descending, ties by `(x1, y1, x2, y2)` ascending.
 pub fn input_order(a: &RawBox, b: &RawBox) -> Ordering {
-    b.score
-        .total_cmp(&a.score)
-        .then(a.x1.total_cmp(&b.x1))
-        .then(a.y1.total_cmp(&b.y1))
-        .then(a.x2.total_cmp(&b.x2))
-        .then(a.y2.total_cmp(&b.y2))
+    b.score.total_cmp(&a.score).then(a.x1.total_cmp(&b.x1)).then(a.y1.total_cmp(&b.y1)).then(a.x2.total_cmp(&b.x2)).then(a.y2.total_cmp(&b.y2))
 }
 
 /// `prefilter_boxes` for one box already normalised; `None` when skipped.
@@ -174,13 +169,7 @@ fn cluster(boxes: &[NormBox], iou_thr: f64) -> Vec<Cluster> {
                 }
                 cl.score = f64::from((cl.conf / cl.n as f64) as f32);
             }
-            _ => clusters.push(Cluster {
-                fused: b.c,
-                score: b.score,
-                acc: b.c.map(|c| (b.score * c) as f32),
-                conf: b.score,
-                n: 1,
-            }),
+            _ => clusters.push(Cluster { fused: b.c, score: b.score, acc: b.c.map(|c| (b.score * c) as f32), conf: b.score, n: 1 }),
         }
     }
     clusters
@@ -191,10 +180,8 @@ fn cluster(boxes: &[NormBox], iou_thr: f64) -> Vec<Cluster> {
 pub fn weighted_boxes_fusion(boxes: &[RawBox], width: f64, height: f64, iou_thr: f64, skip_box_thr: f64) -> Vec<FusedBox> {
     let mut sorted: Vec<RawBox> = boxes.to_vec();
     sorted.sort_by(input_order);
-    let norm: Vec<NormBox> = sorted
-        .iter()
-        .filter_map(|r| prefilter([r.x1 / width, r.y1 / height, r.x2 / width, r.y2 / height], r.score, skip_box_thr))
-        .collect();
+    let norm: Vec<NormBox> =
+        sorted.iter().filter_map(|r| prefilter([r.x1 / width, r.y1 / height, r.x2 / width, r.y2 / height], r.score, skip_box_thr)).collect();
     // The library sorts the prefiltered boxes by score; they already are (stable no-op).
     let clusters = cluster(&norm, iou_thr);
     let mut order: Vec<usize> = (0..clusters.len()).collect();
@@ -203,14 +190,7 @@ pub fn weighted_boxes_fusion(boxes: &[RawBox], width: f64, height: f64, iou_thr:
         .into_iter()
         .map(|k| {
             let c = &clusters[k];
-            FusedBox {
-                x1: c.fused[0] * width,
-                y1: c.fused[1] * height,
-                x2: c.fused[2] * width,
-                y2: c.fused[3] * height,
-                score: c.score,
-                members: c.n,
-            }
+            FusedBox { x1: c.fused[0] * width, y1: c.fused[1] * height, x2: c.fused[2] * width, y2: c.fused[3] * height, score: c.score, members: c.n }
         })
         .collect()
 }

@@ -152,12 +152,7 @@ enum Outcome {
 
 /// `evaluateImg` of one image: appends its (at most 100) detections' scores and outcomes in
 /// score order, returns its number of non-ignored truths.
-fn evaluate_image(
-    img: &CocoImage,
-    thresholds: &[f64; N_IOU],
-    scores: &mut Vec<f64>,
-    outcomes: &mut Vec<[Outcome; N_IOU]>,
-) -> usize {
+fn evaluate_image(img: &CocoImage, thresholds: &[f64; N_IOU], scores: &mut Vec<f64>, outcomes: &mut Vec<[Outcome; N_IOU]>) -> usize {
     // Truths, regular first (stable mergesort on the ignore flag).
     let mut gts: Vec<([f64; 4], bool)> = img.truth.iter().map(xywh).map(|b| (b, outside_area(&b))).collect();
     gts.sort_by_key(|g| g.1);
@@ -171,11 +166,7 @@ fn evaluate_image(
 
     let (n_g, n_d) = (gts.len(), dets.len());
     // maskUtils.iou returns [] when either side is empty: then nothing is matched.
-    let ious: Vec<f64> = if n_g == 0 || n_d == 0 {
-        Vec::new()
-    } else {
-        dets.iter().flat_map(|d| gts.iter().map(move |g| bb_iou(d, &g.0))).collect()
-    };
+    let ious: Vec<f64> = if n_g == 0 || n_d == 0 { Vec::new() } else { dets.iter().flat_map(|d| gts.iter().map(move |g| bb_iou(d, &g.0))).collect() };
 
     let mut out = vec![[Outcome::Fp; N_IOU]; n_d];
     for (t, &thr) in thresholds.iter().enumerate() {
@@ -330,9 +321,8 @@ mod tests {
         let mut exact = 0;
         for case in cases {
             let name = case["name"].as_str().unwrap();
-            let boxes = |v: &serde_json::Value| -> Vec<Vec<f64>> {
-                v.as_array().unwrap().iter().map(|b| b.as_array().unwrap().iter().map(num).collect()).collect()
-            };
+            let boxes =
+                |v: &serde_json::Value| -> Vec<Vec<f64>> { v.as_array().unwrap().iter().map(|b| b.as_array().unwrap().iter().map(num).collect()).collect() };
             let images: Vec<CocoImage> = case["images"]
                 .as_array()
                 .unwrap()
@@ -358,10 +348,7 @@ mod tests {
     #[test]
     fn perfect_detections_score_one() {
         let truth = [[10.0, 10.0, 50.0, 40.0], [100.0, 80.0, 130.0, 150.0]];
-        let imgs = vec![
-            image(&truth, &[(truth[1], 0.6), (truth[0], 0.9)]),
-            image(&[[0.0, 0.0, 5.0, 5.0]], &[([0.0, 0.0, 5.0, 5.0], 0.6)]),
-        ];
+        let imgs = vec![image(&truth, &[(truth[1], 0.6), (truth[0], 0.9)]), image(&[[0.0, 0.0, 5.0, 5.0]], &[([0.0, 0.0, 5.0, 5.0], 0.6)])];
         let a = coco_ap(&imgs);
         // tp / (tp + 0 + 2^-52) is 1 - 2^-52 or so for tp = 1 but rounds to 1 from tp >= 2; the
         // top-ranked point is lifted by the later ones, so every sample is exactly 1.

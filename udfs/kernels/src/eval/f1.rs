@@ -107,15 +107,7 @@ pub fn class_report<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> 
         .into_iter()
         .map(|(label, (support, predicted, tp))| {
             let (s, p, t) = (support as f64, predicted as f64, tp as f64);
-            ClassStats {
-                label: label.to_string(),
-                support,
-                predicted,
-                tp,
-                precision: div(t, p),
-                recall: div(t, s),
-                f1: div(2.0 * t, 1.0 * s + p),
-            }
+            ClassStats { label: label.to_string(), support, predicted, tp, precision: div(t, p), recall: div(t, s), f1: div(2.0 * t, 1.0 * s + p) }
         })
         .collect();
     let col = |f: fn(&ClassStats) -> f64| -> Vec<f64> { classes.iter().map(f).collect() };

@@ -30,8 +30,8 @@
 //! 'binary'") and zero label columns are accepted; the algorithm is run as is
 //! (goldens for 1 label column call iterstrat's internals directly).
 
-use super::numpy_rng::NumpyRandomState;
 use super::FoldsError;
+use super::numpy_rng::NumpyRandomState;
 use std::collections::HashMap;
 
 /// Units to stratify: `weight[u]` samples, `counts[u * n_labels + l]` of them
@@ -140,11 +140,7 @@ fn iterative_stratification(units: &Units, k: usize, rng: &mut NumpyRandomState)
             argmax_all((0..k).map(|f| (f, c_folds_labels[f * nl + label])), &mut ties);
             let f = if ties.len() > 1 {
                 argmax_all(ties.iter().enumerate().map(|(i, &f)| (i, c_folds[f])), &mut ties2);
-                if ties2.len() > 1 {
-                    ties[ties2[rng.choice_index(ties2.len())]]
-                } else {
-                    ties[ties2[0]]
-                }
+                if ties2.len() > 1 { ties[ties2[rng.choice_index(ties2.len())]] } else { ties[ties2[0]] }
             } else {
                 ties[0]
             };
@@ -166,13 +162,7 @@ fn iterative_stratification(units: &Units, k: usize, rng: &mut NumpyRandomState)
 /// Shuffle `n` units with `rng.shuffle(np.arange(n))`, build them in
 /// shuffled order (`fill(i, counts_out) -> weight` writes unit `i`), stratify,
 /// un-permute (`test_folds[np.argsort(indices)]`).
-fn run_shuffled(
-    n: usize,
-    n_labels: usize,
-    k: usize,
-    seed: u32,
-    mut fill: impl FnMut(usize, &mut [u32]) -> u64,
-) -> Vec<usize> {
+fn run_shuffled(n: usize, n_labels: usize, k: usize, seed: u32, mut fill: impl FnMut(usize, &mut [u32]) -> u64) -> Vec<usize> {
     let mut rng = NumpyRandomState::new(seed);
     let mut indices: Vec<usize> = (0..n).collect();
     rng.shuffle(&mut indices);
@@ -196,11 +186,7 @@ fn run_shuffled(
 /// Errors: empty input, `k < 2`, ragged rows, `k > n_rows` (sklearn:
 /// "Cannot have number of splits n_splits=.. greater than the number of
 /// samples: n_samples=..").
-pub fn multilabel_stratified_kfold(
-    labels: &[Vec<i64>],
-    k: usize,
-    seed: u32,
-) -> Result<Vec<usize>, FoldsError> {
+pub fn multilabel_stratified_kfold(labels: &[Vec<i64>], k: usize, seed: u32) -> Result<Vec<usize>, FoldsError> {
     let nl = validate(labels, k)?;
     let n = labels.len();
     if k > n {
@@ -230,12 +216,7 @@ pub fn multilabel_stratified_kfold(
 ///
 /// Errors: as the ungrouped version, plus `groups.len() != labels.len()` and
 /// `k > number of distinct groups` (like sklearn's GroupKFold).
-pub fn multilabel_stratified_kfold_grouped(
-    labels: &[Vec<i64>],
-    groups: &[i64],
-    k: usize,
-    seed: u32,
-) -> Result<Vec<usize>, FoldsError> {
+pub fn multilabel_stratified_kfold_grouped(labels: &[Vec<i64>], groups: &[i64], k: usize, seed: u32) -> Result<Vec<usize>, FoldsError> {
     let nl = validate(labels, k)?;
     let n = labels.len();
     if groups.len() != n {

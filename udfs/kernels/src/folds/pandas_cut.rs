@@ -31,11 +31,8 @@ fn linspace(start: f64, stop: f64, num: usize) -> Vec<f64> {
     let div = (num - 1) as f64;
     let delta = stop - start;
     let step = delta / div;
-    let mut y: Vec<f64> = if step == 0.0 {
-        (0..num).map(|i| (i as f64 / div) * delta + start).collect()
-    } else {
-        (0..num).map(|i| i as f64 * step + start).collect()
-    };
+    let mut y: Vec<f64> =
+        if step == 0.0 { (0..num).map(|i| (i as f64 / div) * delta + start).collect() } else { (0..num).map(|i| i as f64 * step + start).collect() };
     y[num - 1] = stop;
     y
 }
@@ -86,11 +83,7 @@ impl CutBins {
             return None;
         }
         let ids = self.edges.partition_point(|&e| e < x);
-        if ids == 0 || ids == self.edges.len() {
-            None
-        } else {
-            Some(ids as i64 - 1)
-        }
+        if ids == 0 || ids == self.edges.len() { None } else { Some(ids as i64 - 1) }
     }
 }
 

@@ -26,11 +26,7 @@ fn hexf(v: &Value) -> f64 {
 }
 
 fn parse_rows(v: &Value) -> Vec<Vec<i64>> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.as_str().unwrap().bytes().map(|b| i64::from(b - b'0')).collect())
-        .collect()
+    v.as_array().unwrap().iter().map(|r| r.as_str().unwrap().bytes().map(|b| i64::from(b - b'0')).collect()).collect()
 }
 
 fn parse_folds(s: &str) -> Vec<usize> {
@@ -146,8 +142,8 @@ fn kfold_real_matrix_matches_iterstrat() {
 fn real_labels_match_train_csv_if_present() {
     const CSV: &str = "/work/shared/data/train.csv";
     const CLASSES: [&str; 23] = [
-        "PNN", "LY", "MO", "EO", "BA", "Er", "PM", "Thromb", "LAM3", "Lysee", "LyB", "LLC", "MBL",
-        "LGL", "B", "M", "MM", "LF", "MoB", "LH_lyAct", "LM", "LZMG", "SS",
+        "PNN", "LY", "MO", "EO", "BA", "Er", "PM", "Thromb", "LAM3", "Lysee", "LyB", "LLC", "MBL", "LGL", "B", "M", "MM", "LF", "MoB", "LH_lyAct", "LM",
+        "LZMG", "SS",
     ];
     let Ok(text) = std::fs::read_to_string(CSV) else {
         eprintln!("{CSV} absent: skipped");
@@ -222,7 +218,11 @@ fn grouped_no_straddle_and_balanced() {
             let tot = y.iter().filter(|r| r[l] != 0).count() as f64;
             let (mut pg, mut pu, mut pr) = (vec![0f64; k], vec![0f64; k], vec![0f64; k]);
             for (((r, &a), &b), &c) in y.iter().zip(&f).zip(&fu).zip(&fr) {
-                if r[l] != 0 { pg[a] += 1.0; pu[b] += 1.0; pr[c] += 1.0; }
+                if r[l] != 0 {
+                    pg[a] += 1.0;
+                    pu[b] += 1.0;
+                    pr[c] += 1.0;
+                }
             }
             let dr = pr.iter().map(|p| (p - tot / k as f64).abs()).fold(0f64, f64::max);
             let dg = pg.iter().map(|p| (p - tot / k as f64).abs()).fold(0f64, f64::max);
@@ -254,14 +254,8 @@ fn grouped_no_straddle_and_balanced() {
 #[test]
 fn grouped_errors() {
     let y = vec![vec![1, 0], vec![0, 1], vec![1, 1], vec![0, 0]];
-    assert_eq!(
-        multilabel_stratified_kfold_grouped(&y, &[1, 1, 2], 2, 0),
-        Err(FoldsError::GroupsLength { groups: 3, rows: 4 })
-    );
-    assert_eq!(
-        multilabel_stratified_kfold_grouped(&y, &[1, 1, 2, 2], 3, 0),
-        Err(FoldsError::TooManySplitsForGroups { k: 3, groups: 2 })
-    );
+    assert_eq!(multilabel_stratified_kfold_grouped(&y, &[1, 1, 2], 2, 0), Err(FoldsError::GroupsLength { groups: 3, rows: 4 }));
+    assert_eq!(multilabel_stratified_kfold_grouped(&y, &[1, 1, 2, 2], 3, 0), Err(FoldsError::TooManySplitsForGroups { k: 3, groups: 2 }));
     let f = multilabel_stratified_kfold_grouped(&y, &[1, 1, 2, 2], 2, 0).unwrap();
     assert_eq!(f[0], f[1]);
     assert_eq!(f[2], f[3]);

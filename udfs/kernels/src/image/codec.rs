@@ -1,6 +1,6 @@
 //! Image kernels: no DataFusion types here. JPEG goes through libjpeg-turbo (the decoder PIL
 //! bundles), so pixels match PIL exactly; everything else through the `image` crate.
-use crate::error::{Result, KernelError};
+use crate::error::{KernelError, Result};
 
 /// Decoded pixels, row-major, interleaved, 8 bits per channel (RGB unless said otherwise).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,10 +15,7 @@ impl Pixels {
     pub fn new(width: u32, height: u32, channels: u8, data: Vec<u8>) -> Result<Self> {
         let expected = width as usize * height as usize * channels as usize;
         if data.len() != expected || !(channels == 1 || channels == 3 || channels == 4) {
-            return Err(KernelError::Other(format!(
-                "pixel buffer of {} bytes does not match {width}x{height}x{channels}",
-                data.len()
-            )));
+            return Err(KernelError::Other(format!("pixel buffer of {} bytes does not match {width}x{height}x{channels}", data.len())));
         }
         Ok(Pixels { width, height, channels, data })
     }

@@ -3,7 +3,7 @@
 //! image are never part of a crop. A margin of -1 means the whole image, as the winning recipe used
 //! for pseudo-labelled full images.
 use super::codec::Pixels;
-use crate::error::{Result, KernelError};
+use crate::error::{KernelError, Result};
 
 /// The end-exclusive crop window `(x1, y1, x2, y2)` for a box in image pixels.
 pub fn window(width: u32, height: u32, x1: i64, y1: i64, x2: i64, y2: i64, margin: i64) -> (i64, i64, i64, i64) {
@@ -11,12 +11,7 @@ pub fn window(width: u32, height: u32, x1: i64, y1: i64, x2: i64, y2: i64, margi
     if margin == -1 {
         return (0, 0, width as i64, height as i64);
     }
-    (
-        (x1 - margin).clamp(0, w1.max(0)),
-        (y1 - margin).clamp(0, h1.max(0)),
-        (x2 + margin).clamp(0, w1.max(0)),
-        (y2 + margin).clamp(0, h1.max(0)),
-    )
+    ((x1 - margin).clamp(0, w1.max(0)), (y1 - margin).clamp(0, h1.max(0)), (x2 + margin).clamp(0, w1.max(0)), (y2 + margin).clamp(0, h1.max(0)))
 }
 
 /// Rounds a float box coordinate as numpy's `np.round` (half to even).
@@ -31,10 +26,7 @@ pub fn round_coord(v: f64) -> Result<i64> {
 pub fn crop(p: &Pixels, x1: i64, y1: i64, x2: i64, y2: i64, margin: i64) -> Result<Pixels> {
     let (a, b, c, d) = window(p.width, p.height, x1, y1, x2, y2, margin);
     if c <= a || d <= b {
-        return Err(KernelError::Other(format!(
-            "box ({x1}, {y1}, {x2}, {y2}) with margin {margin} leaves an empty crop of a {}x{} image",
-            p.width, p.height
-        )));
+        return Err(KernelError::Other(format!("box ({x1}, {y1}, {x2}, {y2}) with margin {margin} leaves an empty crop of a {}x{} image", p.width, p.height)));
     }
     let ch = p.channels as usize;
     let (cw, chh) = ((c - a) as usize, (d - b) as usize);

@@ -45,27 +45,13 @@ enum Kernel {
 ///
 /// # Panics
 /// If `src.len() != width * height * channels` or a size is zero while the other side is not.
-pub fn resize_linear(
-    src: &[u8],
-    width: usize,
-    height: usize,
-    channels: usize,
-    dst_width: usize,
-    dst_height: usize,
-) -> Vec<u8> {
+pub fn resize_linear(src: &[u8], width: usize, height: usize, channels: usize, dst_width: usize, dst_height: usize) -> Vec<u8> {
     resize(Kernel::Linear, src, width, height, channels, dst_width, dst_height)
 }
 
 /// `cv2.resize(..., interpolation=cv2.INTER_LANCZOS4)`; same layout and panics as
 /// [`resize_linear`].
-pub fn resize_lanczos4(
-    src: &[u8],
-    width: usize,
-    height: usize,
-    channels: usize,
-    dst_width: usize,
-    dst_height: usize,
-) -> Vec<u8> {
+pub fn resize_lanczos4(src: &[u8], width: usize, height: usize, channels: usize, dst_width: usize, dst_height: usize) -> Vec<u8> {
     resize(Kernel::Lanczos4, src, width, height, channels, dst_width, dst_height)
 }
 
@@ -104,11 +90,7 @@ fn halve(src: &[u8], w: usize, cn: usize) -> Vec<u8> {
             let a = 2 * px * cn + c;
             let s = r0[a] as u32 + r0[a + cn] as u32 + r1[a] as u32 + r1[a + cn] as u32;
             // Channel counts without a vector kernel fall back to saturate_cast(sum * 0.25f).
-            let v = if matches!(cn, 1 | 3 | 4) {
-                (s + 2) >> 2
-            } else {
-                (s as f32 * 0.25).round_ties_even() as u32
-            };
+            let v = if matches!(cn, 1 | 3 | 4) { (s + 2) >> 2 } else { (s as f32 * 0.25).round_ties_even() as u32 };
             dst.push(v as u8);
         }
     }
@@ -160,16 +142,7 @@ fn axis<const K: usize>(kernel: Kernel, n: usize, dn: usize, step: usize, clamp_
 /// the normalised kernel becomes a delta. Operation order and precisions follow the C++ exactly.
 fn lanczos4(x: f32, out: &mut [f32; 8]) {
     const S45: f64 = FRAC_1_SQRT_2; // OpenCV spells out the same double
-    const CS: [[f64; 2]; 8] = [
-        [1.0, 0.0],
-        [-S45, -S45],
-        [0.0, 1.0],
-        [S45, -S45],
-        [-1.0, 0.0],
-        [S45, S45],
-        [0.0, -1.0],
-        [-S45, S45],
-    ];
+    const CS: [[f64; 2]; 8] = [[1.0, 0.0], [-S45, -S45], [0.0, 1.0], [S45, -S45], [-1.0, 0.0], [S45, S45], [0.0, -1.0], [-S45, S45]];
     let y0 = (-(x + 3.0)) as f64 * PI * 0.25;
     let (s0, c0) = (y0.sin(), y0.cos());
     let mut sum = 0f32;
@@ -233,11 +206,7 @@ fn generic<const K: usize>(kernel: Kernel, src: &[u8], w: usize, h: usize, cn: u
 
 #[inline(always)]
 fn hpass<const K: usize>(line: &[u8], cn: usize, xa: &Axis, out: &mut [i32]) {
-    for ((px, idx), wt) in out
-        .chunks_exact_mut(cn)
-        .zip(xa.idx.chunks_exact(K))
-        .zip(xa.wt.chunks_exact(K))
-    {
+    for ((px, idx), wt) in out.chunks_exact_mut(cn).zip(xa.idx.chunks_exact(K)).zip(xa.wt.chunks_exact(K)) {
         px.fill(0);
         for (&i, &wk) in idx.iter().zip(wt) {
             for (o, &v) in px.iter_mut().zip(&line[i..i + cn]) {

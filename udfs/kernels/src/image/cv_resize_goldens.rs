@@ -52,17 +52,13 @@ fn make_image(generator: &str, seed: u64, w: usize, h: usize, c: usize) -> Vec<u
                 grad.map(|v| v as u8).collect()
             } else {
                 let noise = rng.bytes(n);
-                grad.zip(noise)
-                    .map(|(v, b)| (v + (b % 33) as i64 - 16).clamp(0, 255) as u8)
-                    .collect()
+                grad.zip(noise).map(|(v, b)| (v + (b % 33) as i64 - 16).clamp(0, 255) as u8).collect()
             }
         }
         "checker" => {
             let r = rng.next();
             let (p, flip) = (1 + (r % 4) as usize, ((r >> 8) & 1) as usize);
-            coords()
-                .map(|(y, x, ch)| if (x / p + y / p + ch * flip) % 2 == 1 { 255 } else { 0 })
-                .collect()
+            coords().map(|(y, x, ch)| if (x / p + y / p + ch * flip) % 2 == 1 { 255 } else { 0 }).collect()
         }
         "constant" => {
             let r = rng.next();
@@ -77,9 +73,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 fn load_cases() -> Vec<Value> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(GOLDEN_DIR)
-        .join("cases.json");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(GOLDEN_DIR).join("cases.json");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let doc: Value = serde_json::from_str(&text).expect("cases.json is JSON");
     doc["cases"].as_array().expect("cases array").clone()
@@ -109,21 +103,12 @@ fn golden_resizes_match_opencv() {
                 case["id"],
                 out.len(),
                 text("sha256"),
-                if src_ok {
-                    ""
-                } else {
-                    " [input differs from the generator's: generator bug]"
-                },
+                if src_ok { "" } else { " [input differs from the generator's: generator bug]" },
             ));
         }
     }
     let shown = bad.iter().take(12).cloned().collect::<Vec<_>>().join("\n");
-    assert!(
-        bad.is_empty(),
-        "{} of {} cases differ from cv2; first ones:\n{shown}",
-        bad.len(),
-        cases.len()
-    );
+    assert!(bad.is_empty(), "{} of {} cases differ from cv2; first ones:\n{shown}", bad.len(), cases.len());
 }
 
 fn constant(w: usize, h: usize, colour: &[u8]) -> Vec<u8> {
@@ -132,23 +117,14 @@ fn constant(w: usize, h: usize, colour: &[u8]) -> Vec<u8> {
 
 #[test]
 fn constant_colour_stays_constant() {
-    let geometries = [
-        (1, 1, 9, 4),
-        (37, 23, 224, 224),
-        (366, 360, 512, 503),
-        (608, 608, 304, 304),
-        (130, 130, 224, 224),
-    ];
+    let geometries = [(1, 1, 9, 4), (37, 23, 224, 224), (366, 360, 512, 503), (608, 608, 304, 304), (130, 130, 224, 224)];
     let colours: [&[u8]; 6] = [&[0], &[255], &[171], &[0, 0, 0], &[255, 254, 171], &[17, 200, 93]];
     for (w, h, dw, dh) in geometries.into_iter().chain([(44, 44, 384, 384), (620, 3, 7, 611)]) {
         for colour in colours {
             let c = colour.len();
             let out = resize_linear(&constant(w, h, colour), w, h, c, dw, dh);
             let off = out.chunks_exact(c).position(|px| px != colour);
-            assert!(
-                off.is_none(),
-                "linear {w}x{h}x{c} -> {dw}x{dh} colour {colour:?}: pixel {off:?} changed"
-            );
+            assert!(off.is_none(), "linear {w}x{h}x{c} -> {dw}x{dh} colour {colour:?}: pixel {off:?} changed");
         }
     }
     // Lanczos keeps a constant only where its unnormalised Q11 weights sum close enough to 2048.
@@ -157,10 +133,7 @@ fn constant_colour_stays_constant() {
             let c = colour.len();
             let out = resize_lanczos4(&constant(w, h, colour), w, h, c, dw, dh);
             let off = out.chunks_exact(c).position(|px| px != colour);
-            assert!(
-                off.is_none(),
-                "lanczos4 {w}x{h}x{c} -> {dw}x{dh} colour {colour:?}: pixel {off:?} changed"
-            );
+            assert!(off.is_none(), "lanczos4 {w}x{h}x{c} -> {dw}x{dh} colour {colour:?}: pixel {off:?} changed");
         }
     }
 }
@@ -172,10 +145,7 @@ fn lanczos_drifts_on_bright_constants_like_opencv() {
     // Renormalising the weights would "fix" this and break bit-exactness with the winning recipe pipeline.
     let out = resize_lanczos4(&constant(44, 44, &[180]), 44, 44, 1, 384, 384);
     let drifted = out.iter().filter(|&&v| v != 180).count();
-    assert!(
-        drifted == 64 && out.iter().all(|&v| v == 180 || v == 181),
-        "drifted {drifted}"
-    );
+    assert!(drifted == 64 && out.iter().all(|&v| v == 180 || v == 181), "drifted {drifted}");
 }
 
 #[test]

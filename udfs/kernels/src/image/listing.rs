@@ -2,14 +2,12 @@
 //! a glob pattern, a single file, or a `file://` URL of any of these.
 use std::path::{Path, PathBuf};
 
-use crate::error::{Result, KernelError};
+use crate::error::{KernelError, Result};
 
 pub fn list_files(location: &str) -> Result<Vec<PathBuf>> {
     let loc = location.strip_prefix("file://").unwrap_or(location);
     if loc.contains("://") {
-        return Err(KernelError::Other(format!(
-            "'{location}': only local folders, files and globs are supported by this build"
-        )));
+        return Err(KernelError::Other(format!("'{location}': only local folders, files and globs are supported by this build")));
     }
     let mut files = if loc.contains(['*', '?', '[']) {
         let paths = glob::glob(loc).map_err(|e| KernelError::Other(format!("'{location}': invalid glob: {e}")))?;

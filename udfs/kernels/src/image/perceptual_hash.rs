@@ -99,11 +99,7 @@ pub fn median(values: &[f64]) -> f64 {
     let mut v = values.to_vec();
     v.sort_by(|a, b| a.total_cmp(b));
     let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
+    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
 }
 
 /// imagededup's bit matrix: `coef >= median(coef.flatten()[1:])`, row-major.
@@ -457,13 +453,7 @@ mod tests {
     fn naive_dct(x: &[f64]) -> Vec<f64> {
         let n = x.len();
         (0..n)
-            .map(|k| {
-                2.0 * x
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &v)| v * (std::f64::consts::PI * k as f64 * (2 * i + 1) as f64 / (2 * n) as f64).cos())
-                    .sum::<f64>()
-            })
+            .map(|k| 2.0 * x.iter().enumerate().map(|(i, &v)| v * (std::f64::consts::PI * k as f64 * (2 * i + 1) as f64 / (2 * n) as f64).cos()).sum::<f64>())
             .collect()
     }
 

@@ -97,11 +97,7 @@ fn decode_png(bytes: &[u8]) -> Result<RgbImage, PhashError> {
             })
             .collect(),
         D::ImageRgb16(b) => b.as_raw().iter().map(|&v| pil_convert::msb(v)).collect(),
-        D::ImageRgba16(b) => b
-            .as_raw()
-            .chunks_exact(4)
-            .flat_map(|p| [pil_convert::msb(p[0]), pil_convert::msb(p[1]), pil_convert::msb(p[2])])
-            .collect(),
+        D::ImageRgba16(b) => b.as_raw().chunks_exact(4).flat_map(|p| [pil_convert::msb(p[0]), pil_convert::msb(p[1]), pil_convert::msb(p[2])]).collect(),
         other => {
             return Err(PhashError::Unsupported(format!("PNG colour type {:?}", other.color())));
         }

@@ -30,11 +30,7 @@ fn sinc_filter(x: f64) -> f64 {
 #[inline]
 fn lanczos_filter(x: f64) -> f64 {
     // truncated sinc
-    if (-3.0..3.0).contains(&x) {
-        sinc_filter(x) * sinc_filter(x / 3.0)
-    } else {
-        0.0
-    }
+    if (-3.0..3.0).contains(&x) { sinc_filter(x) * sinc_filter(x / 3.0) } else { 0.0 }
 }
 
 /// Fixed-point coefficients for one axis: `bounds[i] = (xmin, xmax_count)`, and `ksize`
@@ -104,14 +100,7 @@ fn clip8(v: i32) -> u8 {
 const ROUND: i32 = 1 << (PRECISION_BITS - 1);
 
 /// Horizontal pass over `out_h` rows starting at source row `offset`.
-fn resample_horizontal(
-    src: &[u8],
-    src_w: usize,
-    offset: usize,
-    out_w: usize,
-    out_h: usize,
-    c: &Coeffs,
-) -> Vec<u8> {
+fn resample_horizontal(src: &[u8], src_w: usize, offset: usize, out_w: usize, out_h: usize, c: &Coeffs) -> Vec<u8> {
     let mut out = vec![0u8; out_w * out_h * 3];
     for yy in 0..out_h {
         let line_in = &src[(yy + offset) * src_w * 3..(yy + offset + 1) * src_w * 3];
@@ -186,11 +175,7 @@ pub fn resize_lanczos_rgb(width: u32, height: u32, rgb: &[u8], out_w: u32, out_h
     let dw = in_w as i64 - out_w as i64;
     let horizontal_first = !(dh > 0 && dh > dw * 2);
 
-    let mut vert = if (need_horizontal && horizontal_first) || need_vertical {
-        Some(precompute_coeffs(in_h, out_h))
-    } else {
-        None
-    };
+    let mut vert = if (need_horizontal && horizontal_first) || need_vertical { Some(precompute_coeffs(in_h, out_h)) } else { None };
 
     if horizontal_first {
         let tmp: Option<Vec<u8>> = if need_horizontal {

@@ -1,11 +1,11 @@
 //! Kernel: the challenge's CSV files read strictly, with errors that name file, line and field.
 use std::path::Path;
 
-use crate::error::{Result, KernelError};
+use crate::error::{KernelError, Result};
 
 pub const CLASS_NAMES: [&str; 23] = [
-    "PNN", "LY", "MO", "EO", "BA", "Er", "PM", "Thromb", "LAM3", "Lysee", "LyB", "LLC", "MBL", "LGL", "B", "M", "MM", "LF",
-    "MoB", "LH_lyAct", "LM", "LZMG", "SS",
+    "PNN", "LY", "MO", "EO", "BA", "Er", "PM", "Thromb", "LAM3", "Lysee", "LyB", "LLC", "MBL", "LGL", "B", "M", "MM", "LF", "MoB", "LH_lyAct", "LM", "LZMG",
+    "SS",
 ];
 
 /// Which file layout to expect.
@@ -97,21 +97,11 @@ pub fn parse(file: &str, bytes: &[u8], kind: Kind) -> Result<Vec<Record>> {
         };
         let row_number = n as i64 + 1;
         out.push(match kind {
-            Kind::Train => Record {
-                row_number,
-                trustii_id: None,
-                name: text(0)?,
-                bbox: Some([int(1)?, int(2)?, int(3)?, int(4)?]),
-                class: Some(class(5)?),
-            },
+            Kind::Train => Record { row_number, trustii_id: None, name: text(0)?, bbox: Some([int(1)?, int(2)?, int(3)?, int(4)?]), class: Some(class(5)?) },
             Kind::Test => Record { row_number, trustii_id: Some(int(0)?), name: text(1)?, bbox: None, class: None },
-            Kind::TestTruth => Record {
-                row_number,
-                trustii_id: Some(int(0)?),
-                name: text(1)?,
-                bbox: Some([int(2)?, int(3)?, int(4)?, int(5)?]),
-                class: Some(class(6)?),
-            },
+            Kind::TestTruth => {
+                Record { row_number, trustii_id: Some(int(0)?), name: text(1)?, bbox: Some([int(2)?, int(3)?, int(4)?, int(5)?]), class: Some(class(6)?) }
+            }
         });
     }
     Ok(out)
@@ -141,7 +131,9 @@ mod tests {
     fn errors_name_file_line_and_field() {
         assert_eq!(err("NAME,x1,y1,x2,class\n", Kind::Train), "f.csv:1: missing column 'y2': expected NAME,x1,y1,x2,y2,class, found NAME,x1,y1,x2,class");
         assert_eq!(err("NAME,x1,y1,x2,y2,class\na.jpg,1,2,3,4,LY\na.jpg,1,abc,3,4,LY\n", Kind::Train), "f.csv:3: field 'y1': 'abc' is not an integer");
-        assert!(err("NAME,x1,y1,x2,y2,class\na.jpg,1,2,3,4,XX\n", Kind::Train).starts_with("f.csv:2: field 'class': unknown class 'XX'; valid classes: PNN, LY"));
+        assert!(
+            err("NAME,x1,y1,x2,y2,class\na.jpg,1,2,3,4,XX\n", Kind::Train).starts_with("f.csv:2: field 'class': unknown class 'XX'; valid classes: PNN, LY")
+        );
         assert_eq!(err("NAME,x1,y1,x2,y2,class\na.jpg,1,2\n", Kind::Train), "f.csv:2: 3 fields, the header has 6");
         assert_eq!(err("trustii_id,NAME\n1,\n", Kind::Test), "f.csv:2: field 'NAME' is empty");
     }

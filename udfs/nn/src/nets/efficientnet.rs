@@ -1,11 +1,11 @@
 //! EfficientNet-B0 and TF EfficientNetV2-S/M with timm's parameter names (`conv_stem`, `bn1`,
 //! `blocks.{stage}.{i}.*`, `conv_head`, `bn2`, `classifier`). The `tf_` variants use TF "same"
 //! padding and batch-norm epsilon 1e-3, as the ported TensorFlow weights expect.
-use tch::nn::{self, Module, ModuleT};
 use tch::Tensor;
+use tch::nn::{self, Module, ModuleT};
 
-use super::efficientnet_blocks::{build, stage, Block, Kind::*, Stage};
-use super::layers::{avg_pool, bn, goog_conv, head, Conv, ConvBn, Pad};
+use super::efficientnet_blocks::{Block, Kind::*, Stage, build, stage};
+use super::layers::{Conv, ConvBn, Pad, avg_pool, bn, goog_conv, head};
 
 #[derive(Debug, Clone, Copy)]
 pub struct EfficientNetConfig {
@@ -66,9 +66,15 @@ pub struct EfficientNet {
 
 impl EfficientNet {
     pub fn new(p: &nn::Path, cfg: EfficientNetConfig, classes: i64) -> Self {
-        let stem = ConvBn { conv: Conv::new(p / "conv_stem", 3, cfg.stem, 3, 2, 1, false, cfg.pad, goog_conv(cfg.stem, 3, 1)), bn: bn(p / "bn1", cfg.stem, cfg.eps, 1.) };
+        let stem = ConvBn {
+            conv: Conv::new(p / "conv_stem", 3, cfg.stem, 3, 2, 1, false, cfg.pad, goog_conv(cfg.stem, 3, 1)),
+            bn: bn(p / "bn1", cfg.stem, cfg.eps, 1.),
+        };
         let (blocks, last) = build(&(p / "blocks"), cfg.stages, cfg.stem, cfg.eps, cfg.pad);
-        let conv_head = ConvBn { conv: Conv::new(p / "conv_head", last, cfg.features, 1, 1, 1, false, cfg.pad, goog_conv(cfg.features, 1, 1)), bn: bn(p / "bn2", cfg.features, cfg.eps, 1.) };
+        let conv_head = ConvBn {
+            conv: Conv::new(p / "conv_head", last, cfg.features, 1, 1, 1, false, cfg.pad, goog_conv(cfg.features, 1, 1)),
+            bn: bn(p / "bn2", cfg.features, cfg.eps, 1.),
+        };
         EfficientNet { stem, blocks, conv_head, classifier: head(p / "classifier", cfg.features, classes) }
     }
 }

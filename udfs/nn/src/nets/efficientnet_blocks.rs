@@ -1,10 +1,10 @@
 //! The blocks of timm's EfficientNet family, with its parameter names: `cn` ConvBnAct,
 //! `ds` depthwise-separable, `er` edge residual (EfficientNetV2's fused MBConv), `ir` inverted
 //! residual (MBConv), each with optional squeeze-excitation.
-use tch::nn;
 use tch::Tensor;
+use tch::nn;
 
-use super::layers::{bn, goog_conv, Conv, ConvBn, Pad};
+use super::layers::{Conv, ConvBn, Pad, bn, goog_conv};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -74,10 +74,9 @@ impl Block {
             Kind::Cn => (vec![cb("conv", "bn1", cin, out, k, stride, 1)], 0),
             Kind::Ds => (vec![cb("conv_dw", "bn1", cin, cin, k, stride, cin), cb("conv_pw", "bn2", cin, out, 1, 1, 1)], cin),
             Kind::Er => (vec![cb("conv_exp", "bn1", cin, mid, k, stride, 1), cb("conv_pwl", "bn2", mid, out, 1, 1, 1)], mid),
-            Kind::Ir => (
-                vec![cb("conv_pw", "bn1", cin, mid, 1, 1, 1), cb("conv_dw", "bn2", mid, mid, k, stride, mid), cb("conv_pwl", "bn3", mid, out, 1, 1, 1)],
-                mid,
-            ),
+            Kind::Ir => {
+                (vec![cb("conv_pw", "bn1", cin, mid, 1, 1, 1), cb("conv_dw", "bn2", mid, mid, k, stride, mid), cb("conv_pwl", "bn3", mid, out, 1, 1, 1)], mid)
+            }
         };
         let se = (s.se && se_channels > 0).then(|| SqueezeExcite::new(p / "se", se_channels, cin));
         // timm: a residual only where shape is kept (`ds`/`ir`/`er` always, `cn` when asked: all
@@ -123,4 +122,3 @@ pub fn build(p: &nn::Path, stages: &[Stage], stem: i64, eps: f64, pad: Pad) -> (
     }
     (blocks, cin)
 }
-

@@ -1,7 +1,7 @@
 //! Building blocks shared by the architectures: convolutions with PyTorch or TensorFlow
 //! ("same") padding, batch norm with the right epsilon, the classifier head.
-use tch::nn::{self, Module};
 use tch::Tensor;
+use tch::nn::{self, Module};
 
 /// How a convolution pads: PyTorch's symmetric `k / 2`, or TF "same" (asymmetric when needed,
 /// computed from the input size at run time, as timm's `Conv2dSame`).
@@ -40,11 +40,7 @@ impl Module for Conv {
                 let (h, w) = (x.size()[2], x.size()[3]);
                 let (t, b) = same_pad(h, k, s);
                 let (l, r) = same_pad(w, k, s);
-                if t + b + l + r == 0 {
-                    x.apply(&self.conv)
-                } else {
-                    x.constant_pad_nd([l, r, t, b]).apply(&self.conv)
-                }
+                if t + b + l + r == 0 { x.apply(&self.conv) } else { x.constant_pad_nd([l, r, t, b]).apply(&self.conv) }
             }
         }
     }
@@ -79,12 +75,7 @@ pub fn goog_conv(cout: i64, k: i64, groups: i64) -> nn::Init {
 /// The winning recipe's head: Xavier-uniform weights, zero bias (docs/pipeline.md §8.1).
 pub fn head(p: nn::Path, features: i64, classes: i64) -> nn::Linear {
     let bound = (6.0 / (features + classes) as f64).sqrt();
-    nn::linear(
-        p,
-        features,
-        classes,
-        nn::LinearConfig { ws_init: nn::Init::Uniform { lo: -bound, up: bound }, bs_init: Some(nn::Init::Const(0.)), bias: true },
-    )
+    nn::linear(p, features, classes, nn::LinearConfig { ws_init: nn::Init::Uniform { lo: -bound, up: bound }, bs_init: Some(nn::Init::Const(0.)), bias: true })
 }
 
 /// Global average pooling to [N, C].

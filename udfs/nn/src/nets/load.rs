@@ -3,7 +3,7 @@
 //! head is taken when its shape fits and otherwise keeps its fresh initialisation (a file made
 //! for ImageNet's 1000 classes fine-tunes to 23).
 use super::Net;
-use crate::error::{Result, NnError};
+use crate::error::{NnError, Result};
 
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct LoadReport {

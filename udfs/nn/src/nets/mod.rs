@@ -12,13 +12,13 @@ mod vit;
 #[cfg(test)]
 pub(crate) mod goldens;
 
-pub use load::{LoadReport, load_safetensors, load_vars};
 pub(crate) use layers::TORCH_DEFAULT;
+pub use load::{LoadReport, load_safetensors, load_vars};
 pub use vit::VitConfig;
 
 use tch::nn;
 
-use crate::error::{Result, NnError};
+use crate::error::{NnError, Result};
 
 /// A parsed architecture name.
 #[derive(Debug, Clone, Copy)]

@@ -1,9 +1,9 @@
 //! ResNet-18/34/50 with timm's parameter names (`conv1`, `bn1`, `layer1.0.conv1`, ...,
 //! `downsample.0/1`, `fc`), so a timm `model.safetensors` loads as it is.
-use tch::nn::{self, Module, ModuleT};
 use tch::Tensor;
+use tch::nn::{self, Module, ModuleT};
 
-use super::layers::{avg_pool, bn, head, Conv, ConvBn, Pad, KAIMING_FAN_OUT};
+use super::layers::{Conv, ConvBn, KAIMING_FAN_OUT, Pad, avg_pool, bn, head};
 
 const EPS: f64 = 1e-5;
 

@@ -3,10 +3,10 @@
 //! mlp.fc1|mlp.fc2`, `norm`, `head`). Pooling is the class token, as timm's default for these
 //! models and the winning recipe's ViT-L. The position table has one entry per patch of the model's input
 //! size plus the class token.
-use tch::nn::{self, Module};
 use tch::Tensor;
+use tch::nn::{self, Module};
 
-use super::layers::{head, TORCH_DEFAULT};
+use super::layers::{TORCH_DEFAULT, head};
 
 const EPS: f64 = 1e-6;
 

@@ -6,7 +6,7 @@ use std::ffi::{c_char, c_void};
 
 use tch::{Kind, Tensor, nn};
 
-use crate::error::{Result, NnError};
+use crate::error::{NnError, Result};
 
 unsafe extern "C" {
     fn cyto_fused_adamw(
@@ -50,10 +50,7 @@ impl AdamW {
         AdamW {
             exp_avgs: params.iter().map(zeros).collect(),
             exp_avg_sqs: params.iter().map(zeros).collect(),
-            steps: params
-                .iter()
-                .map(|p| Tensor::zeros([], (Kind::Float, p.device())))
-                .collect(),
+            steps: params.iter().map(|p| Tensor::zeros([], (Kind::Float, p.device()))).collect(),
             params,
             weight_decay,
         }
@@ -67,37 +64,17 @@ impl AdamW {
 
     /// One update at learning rate `lr` of the parameters that have a gradient.
     pub fn step(&mut self, lr: f64) -> Result<()> {
-        let (p, m, v, s) = (
-            ptrs(&self.params),
-            ptrs(&self.exp_avgs),
-            ptrs(&self.exp_avg_sqs),
-            ptrs(&self.steps),
-        );
+        let (p, m, v, s) = (ptrs(&self.params), ptrs(&self.exp_avgs), ptrs(&self.exp_avg_sqs), ptrs(&self.steps));
         // SAFETY: four arrays of `p.len()` live tensors owned by self, which outlives the call;
         // the C++ side catches every exception.
-        let rc = unsafe {
-            cyto_fused_adamw(
-                p.as_ptr(),
-                m.as_ptr(),
-                v.as_ptr(),
-                s.as_ptr(),
-                p.len(),
-                lr,
-                BETA1,
-                BETA2,
-                self.weight_decay,
-                EPS,
-            )
-        };
+        let rc = unsafe { cyto_fused_adamw(p.as_ptr(), m.as_ptr(), v.as_ptr(), s.as_ptr(), p.len(), lr, BETA1, BETA2, self.weight_decay, EPS) };
         if rc == 0 {
             return Ok(());
         }
         let mut buf = vec![0u8; 512];
         // SAFETY: writes at most buf.len() bytes, NUL-terminated.
         unsafe { cyto_adamw_error(buf.as_mut_ptr() as *mut c_char, buf.len()) };
-        let msg = std::ffi::CStr::from_bytes_until_nul(&buf)
-            .map(|c| c.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let msg = std::ffi::CStr::from_bytes_until_nul(&buf).map(|c| c.to_string_lossy().into_owned()).unwrap_or_default();
         Err(NnError::Other(format!("optimizer step: {msg}")))
     }
 }
@@ -130,11 +107,7 @@ mod tests {
             let lr = 0.1 / (step + 1) as f64;
             let loss = |lin: &nn::Linear, other: &nn::Linear| {
                 let y = x.apply(lin).square().mean(Kind::Float);
-                if step % 2 == 0 {
-                    y + x.apply(other).mean(Kind::Float)
-                } else {
-                    y
-                }
+                if step % 2 == 0 { y + x.apply(other).mean(Kind::Float) } else { y }
             };
             ours.zero_grad();
             loss(&lin1, &other1).backward();
@@ -149,15 +122,9 @@ mod tests {
         for (name, t) in &a {
             let d = (t - &b[name]).abs().max().double_value(&[]);
             assert!(d < 1e-6, "{name}: fused and libtorch AdamW differ by {d}");
-            assert!(
-                t.grad().defined(),
-                "{name} kept its gradient until the next zero_grad"
-            );
+            assert!(t.grad().defined(), "{name} kept its gradient until the next zero_grad");
         }
         ours.zero_grad();
-        assert!(
-            a.values().all(|t| !t.grad().defined()),
-            "zero_grad sets gradients to none"
-        );
+        assert!(a.values().all(|t| !t.grad().defined()), "zero_grad sets gradients to none");
     }
 }

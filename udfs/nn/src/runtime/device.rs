@@ -3,7 +3,7 @@
 //! `cpu`, or `cuda` / `cuda:N` (an error when CUDA is missing).
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::error::{Result, NnError};
+use crate::error::{NnError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Device {
@@ -51,9 +51,7 @@ pub fn resolve(requested: &str, runtime: &'static str, cuda_devices: usize) -> R
         _ if r == "cuda" || r.starts_with("cuda:") => {
             let index = match r.strip_prefix("cuda:") {
                 None => 0,
-                Some(n) => n.parse::<usize>().map_err(|_| {
-                    NnError::Other(format!("device '{requested}': expected cuda:N with N a GPU index"))
-                })?,
+                Some(n) => n.parse::<usize>().map_err(|_| NnError::Other(format!("device '{requested}': expected cuda:N with N a GPU index")))?,
             };
             if cuda_devices == 0 {
                 Err(NnError::Runtime {

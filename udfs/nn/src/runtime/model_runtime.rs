@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::device::Device;
-use crate::error::{Result, NnError};
 use crate::autocast::Precision;
+use crate::error::{NnError, Result};
 
 /// A batch of NCHW float32 input and the model's first output.
 pub struct Tensor {
@@ -124,7 +124,7 @@ pub fn open(file: &ModelFile, device: &str, threads: usize, precision: &str) -> 
                 "{}: precision 'bf16' is served for YOLOX safetensors weights run by libtorch, not for '{}' models (use precision => 'fp32')",
                 file.path,
                 file.architecture.as_deref().unwrap_or(file.format.as_str())
-            )))
+            )));
         }
         p => p,
     };

@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 
 use ort::ep::ExecutionProvider;
 
-use crate::error::{Result, NnError};
+use crate::error::{NnError, Result};
 
 /// The library path: `ORT_DYLIB_PATH`, else the one baked in at build time.
 pub fn dylib_path() -> Option<String> {

@@ -10,7 +10,7 @@ use ort::value::TensorRef;
 use super::device::Device;
 use super::model_runtime::{ModelRuntime, Tensor};
 use super::onnx::environment;
-use crate::error::{Result, NnError};
+use crate::error::{NnError, Result};
 
 fn err(path: &str, e: impl std::fmt::Display) -> NnError {
     NnError::Runtime { runtime: "onnxruntime", message: format!("{path}: {e}") }

@@ -67,7 +67,10 @@ mod tests {
         assert_eq!(out.shape, vec![2, 2]);
         assert_eq!(out.data, vec![14.5, 2.5, 6.5, 2.5]);
         assert_eq!(rt.device(), Device::Cpu);
-        let cuda = model_runtime::open(&model_runtime::ModelFile::graph(path, &sha, Format::TorchScript), "cuda", 1, "fp32").err().map(|e| e.to_string()).unwrap_or_default();
+        let cuda = model_runtime::open(&model_runtime::ModelFile::graph(path, &sha, Format::TorchScript), "cuda", 1, "fp32")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(cuda.contains("CUDA is not available"), "{cuda}");
         std::fs::remove_dir_all(&dir).ok();
     }

@@ -19,7 +19,10 @@ pub struct TorchNet {
 impl TorchNet {
     pub fn open(file: &ModelFile, device: Device, threads: usize) -> Result<Self> {
         let path = file.path.as_str();
-        let arch = file.architecture.as_deref().ok_or_else(|| err(path, "safetensors weights need the model's architecture (register it with architecture => 'resnet18', ...)"))?;
+        let arch = file
+            .architecture
+            .as_deref()
+            .ok_or_else(|| err(path, "safetensors weights need the model's architecture (register it with architecture => 'resnet18', ...)"))?;
         if file.input_size == 0 {
             return Err(err(path, "safetensors weights need the model's input_size"));
         }

@@ -12,8 +12,8 @@ use std::sync::Mutex;
 use super::device::Device;
 use super::model_runtime::{ModelFile, ModelRuntime, Tensor};
 use super::torch::{err, from_tch, to_tch};
-use crate::error::Result;
 use crate::autocast::Precision;
+use crate::error::Result;
 use crate::nets::{channels_last, weights_channels_last};
 use crate::yolox::{Preset, Yolox};
 
@@ -74,7 +74,8 @@ mod tests {
 
     fn served(path: &str, precision: &str) -> std::sync::Arc<dyn ModelRuntime> {
         let sha = cytologia_kernels::fs::file_sha256(path).unwrap();
-        let file = ModelFile { path: path.into(), sha256: sha, format: Format::Safetensors, architecture: Some("yolox_nano".into()), outputs: 3, input_size: 96 };
+        let file =
+            ModelFile { path: path.into(), sha256: sha, format: Format::Safetensors, architecture: Some("yolox_nano".into()), outputs: 3, input_size: 96 };
         model_runtime::open(&file, "cpu", 0, precision).unwrap()
     }
 
@@ -138,5 +139,3 @@ mod tests {
         assert!(e.contains("'fp8'"), "{e}");
     }
 }
-
-

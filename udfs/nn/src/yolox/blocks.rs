@@ -1,8 +1,8 @@
 //! YOLOX's building blocks (`yolox/models/network_blocks.py`) with the official parameter
 //! names: `BaseConv` (`conv`, `bn`), `DWConv` (`dconv`, `pconv`), `Bottleneck`, `CSPLayer`,
 //! `SPPBottleneck`, `Focus`.
-use tch::nn;
 use tch::Tensor;
+use tch::nn;
 
 use crate::nets::TORCH_DEFAULT;
 
@@ -68,7 +68,11 @@ impl Bottleneck {
     fn new(p: &nn::Path, cin: i64, cout: i64, shortcut: bool, depthwise: bool) -> Bottleneck {
         // CSPLayer builds its bottlenecks with expansion 1.0.
         let hidden = cout;
-        Bottleneck { conv1: BaseConv::new(&(p / "conv1"), cin, hidden, 1, 1, 1), conv2: Conv::new(&(p / "conv2"), hidden, cout, 3, 1, depthwise), add: shortcut && cin == cout }
+        Bottleneck {
+            conv1: BaseConv::new(&(p / "conv1"), cin, hidden, 1, 1, 1),
+            conv2: Conv::new(&(p / "conv2"), hidden, cout, 3, 1, depthwise),
+            add: shortcut && cin == cout,
+        }
     }
 
     fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {

@@ -1,7 +1,7 @@
 //! CSPDarknet, YOLOX's backbone (`yolox/models/darknet.py`): a Focus stem and four stages
 //! (`dark2`..`dark5`), each a strided conv and a CSP layer, SPP before dark5's CSP layer.
-use tch::nn;
 use tch::Tensor;
+use tch::nn;
 
 use super::blocks::{Conv, CspLayer, Focus, SppBottleneck};
 

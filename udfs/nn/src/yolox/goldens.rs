@@ -10,7 +10,7 @@ use serde_json::Value;
 use tch::{Device, Kind, Tensor};
 
 use super::head::{decode, flatten, grid, grid_of};
-use super::loss::{loss_of, simota, yolox_loss, Losses};
+use super::loss::{Losses, loss_of, simota, yolox_loss};
 use super::{Preset, Yolox};
 use crate::nets::goldens::{fill_vars, keys};
 
@@ -151,7 +151,14 @@ fn check_losses(what: &str, l: &Losses, want: &Value) {
 fn check_assignment(what: &str, raw: &Tensor, g: &Tensor, t: &Tensor, b: i64, want: &Value, tol: f32) {
     let c = raw.size()[2] - 5;
     let dec = decode(raw, g);
-    let a = simota(&t.narrow(1, 1, 4), &t.select(1, 0).to_kind(Kind::Int64), &dec.get(b).narrow(1, 0, 4), &raw.get(b).narrow(1, 4, 1), &raw.get(b).narrow(1, 5, c), g);
+    let a = simota(
+        &t.narrow(1, 1, 4),
+        &t.select(1, 0).to_kind(Kind::Int64),
+        &dec.get(b).narrow(1, 0, 4),
+        &raw.get(b).narrow(1, 4, 1),
+        &raw.get(b).narrow(1, 5, c),
+        g,
+    );
     assert_eq!(Vec::<i64>::try_from(&a.fg).unwrap(), ints(&want["fg_anchors"]), "{what}: foreground anchors");
     assert_eq!(Vec::<i64>::try_from(&a.matched_gt).unwrap(), ints(&want["matched_gt_inds"]), "{what}: matched boxes");
     assert_close(&format!("{what}: IoUs"), &a.ious, &floats(&want["pred_ious_this_matching"]), tol);

@@ -1,8 +1,8 @@
 //! YOLOX's decoupled head (`yolox/models/yolo_head.py`): per level a 1x1 stem, two 3x3 convs
 //! for classification and two for regression, then 1x1 predictors for classes, box (4) and
 //! objectness (1), anchor-free (one prediction per grid cell).
-use tch::nn;
 use tch::Tensor;
+use tch::nn;
 
 use super::blocks::{BaseConv, Conv};
 use crate::nets::TORCH_DEFAULT;

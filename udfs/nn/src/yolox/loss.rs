@@ -5,7 +5,7 @@
 //! ties (topk, argmin) as PyTorch does; checked against yolox itself in the goldens.
 use tch::{Kind, Reduction, Tensor};
 
-use super::head::{grid, Level};
+use super::head::{Level, grid};
 
 /// Per-term losses of one batch; `total` carries the gradient.
 pub struct Losses {
@@ -89,7 +89,11 @@ pub fn simota(boxes: &Tensor, classes: &Tensor, pred_boxes: &Tensor, obj: &Tenso
         let cand_idx = candidates.nonzero().squeeze_dim(1);
         let geometry = in_boxes.index_select(1, &cand_idx).logical_and(&in_centers.index_select(1, &cand_idx));
         let m = cand_idx.size()[0];
-        let empty = || Assignment { fg: Tensor::zeros([0], (Kind::Int64, boxes.device())), matched_gt: Tensor::zeros([0], (Kind::Int64, boxes.device())), ious: Tensor::zeros([0], (Kind::Float, boxes.device())) };
+        let empty = || Assignment {
+            fg: Tensor::zeros([0], (Kind::Int64, boxes.device())),
+            matched_gt: Tensor::zeros([0], (Kind::Int64, boxes.device())),
+            ious: Tensor::zeros([0], (Kind::Float, boxes.device())),
+        };
         if m == 0 {
             return empty();
         }
@@ -189,7 +193,8 @@ pub fn loss_of(raw: &Tensor, g: &Tensor, targets: &[Tensor], use_l1: bool) -> Lo
     let (loss_iou, loss_cls, loss_l1) = if num_fg > 0 {
         let iou = giou_loss(&flat(&decoded, 4), &Tensor::cat(&reg_t, 0)).sum(Kind::Float) / denom;
         let cls = flat(&raw.narrow(2, 5, c), c).binary_cross_entropy_with_logits::<Tensor>(&Tensor::cat(&cls_t, 0), None, None, Reduction::Sum) / denom;
-        let l1 = if use_l1 { (flat(&raw.narrow(2, 0, 4), 4) - Tensor::cat(&l1_t, 0)).abs().sum(Kind::Float) / denom } else { Tensor::zeros([], (Kind::Float, dev)) };
+        let l1 =
+            if use_l1 { (flat(&raw.narrow(2, 0, 4), 4) - Tensor::cat(&l1_t, 0)).abs().sum(Kind::Float) / denom } else { Tensor::zeros([], (Kind::Float, dev)) };
         (iou, cls, l1)
     } else {
         let z = || raw.sum(Kind::Float) * 0.0;

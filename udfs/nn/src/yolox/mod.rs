@@ -16,10 +16,10 @@ mod goldens;
 #[cfg(test)]
 pub(crate) mod test_model;
 
-use tch::nn;
 use tch::Tensor;
+use tch::nn;
 
-use crate::error::{Result, NnError};
+use crate::error::{NnError, Result};
 
 /// Depth and width multipliers of the official presets; nano uses depthwise convolutions.
 #[derive(Debug, Clone, Copy, PartialEq)]

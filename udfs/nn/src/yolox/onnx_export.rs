@@ -16,13 +16,13 @@ use prost::Message;
 use tch::nn;
 use tch::{Kind, Tensor};
 
-use super::blocks::{BaseConv, Bottleneck, Conv, CspLayer, Focus, SppBottleneck, BN_EPS, SPP_KERNELS};
+use super::blocks::{BN_EPS, BaseConv, Bottleneck, Conv, CspLayer, Focus, SPP_KERNELS, SppBottleneck};
 use super::darknet::CspDarknet;
 use super::head::Head;
 use super::onnx_proto as pb;
 use super::pafpn::Pafpn;
-use super::{check_input_size, Yolox};
-use crate::error::{Result, NnError};
+use super::{Yolox, check_input_size};
+use crate::error::{NnError, Result};
 
 /// The opset the graph is written for, and the IR version that goes with it.
 pub const OPSET: i64 = 17;
@@ -83,7 +83,7 @@ enum Dim {
 }
 
 fn value_info(name: &str, dims: &[Dim]) -> pb::ValueInfoProto {
-    use pb::tensor_shape_proto::{dimension, Dimension};
+    use pb::tensor_shape_proto::{Dimension, dimension};
     let dim = dims
         .iter()
         .map(|d| Dimension {
@@ -95,7 +95,11 @@ fn value_info(name: &str, dims: &[Dim]) -> pb::ValueInfoProto {
         })
         .collect();
     let tensor = pb::type_proto::Tensor { elem_type: Some(pb::FLOAT), shape: Some(pb::TensorShapeProto { dim }) };
-    pb::ValueInfoProto { name: Some(name.into()), r#type: Some(pb::TypeProto { value: Some(pb::type_proto::Value::TensorType(tensor)), denotation: None }), doc_string: None }
+    pb::ValueInfoProto {
+        name: Some(name.into()),
+        r#type: Some(pb::TypeProto { value: Some(pb::type_proto::Value::TensorType(tensor)), denotation: None }),
+        doc_string: None,
+    }
 }
 
 fn attr_int(name: &str, v: i64) -> pb::AttributeProto {
@@ -197,14 +201,26 @@ impl Builder {
     fn init_f32(&mut self, name: &str, dims: &[i64], data: &[f32]) -> String {
         let name = self.unique(name);
         let raw = data.iter().flat_map(|v| v.to_le_bytes()).collect();
-        self.initializers.push(pb::TensorProto { dims: dims.to_vec(), data_type: Some(pb::FLOAT), name: Some(name.clone()), raw_data: Some(raw), ..Default::default() });
+        self.initializers.push(pb::TensorProto {
+            dims: dims.to_vec(),
+            data_type: Some(pb::FLOAT),
+            name: Some(name.clone()),
+            raw_data: Some(raw),
+            ..Default::default()
+        });
         name
     }
 
     fn init_i64(&mut self, name: &str, data: &[i64]) -> String {
         let name = self.unique(name);
         let raw = data.iter().flat_map(|v| v.to_le_bytes()).collect();
-        self.initializers.push(pb::TensorProto { dims: vec![data.len() as i64], data_type: Some(pb::INT64), name: Some(name.clone()), raw_data: Some(raw), ..Default::default() });
+        self.initializers.push(pb::TensorProto {
+            dims: vec![data.len() as i64],
+            data_type: Some(pb::INT64),
+            name: Some(name.clone()),
+            raw_data: Some(raw),
+            ..Default::default()
+        });
         name
     }
 
@@ -395,9 +411,9 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cytologia_kernels::yolox::postprocess;
     use crate::runtime::model_runtime::{self, Format, ModelFile};
     use crate::yolox::test_model::{input, random_model};
+    use cytologia_kernels::yolox::postprocess;
 
     fn export(m: &Yolox, size: i64, dir: &Path, name: &str) -> String {
         std::fs::create_dir_all(dir).unwrap();

@@ -1,10 +1,10 @@
 //! YOLOX's path-aggregation neck (`yolox/models/yolo_pafpn.py`): top-down (lateral 1x1,
 //! nearest 2x upsample, CSP) then bottom-up (strided conv, CSP) over dark3..dark5.
-use tch::nn;
 use tch::Tensor;
+use tch::nn;
 
 use super::blocks::{BaseConv, Conv, CspLayer};
-use super::darknet::{py_round, CspDarknet};
+use super::darknet::{CspDarknet, py_round};
 
 /// Channels of dark3..dark5 at width 1.
 pub const IN_CHANNELS: [i64; 3] = [256, 512, 1024];

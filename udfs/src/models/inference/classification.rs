@@ -2,10 +2,10 @@
 //! optional hflip test-time augmentation averaged in logit space.
 use rayon::prelude::*;
 
-use cytologia_kernels::imagenet;
-use crate::models::registry::ModelInfo;
 use crate::error::{Result, UdfError};
 use crate::image::value::ImageColumn;
+use crate::models::registry::ModelInfo;
+use cytologia_kernels::imagenet;
 use cytologia_nn::runtime::model_runtime::{self, Tensor};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,12 +3,12 @@
 //! another.
 use rayon::prelude::*;
 
-use crate::models::registry::ModelInfo;
-use cytologia_kernels::yolox::{self, Detection};
 use crate::error::{Result, UdfError};
+use crate::image::value::ImageColumn;
+use crate::models::registry::ModelInfo;
 use cytologia_kernels::image::codec::Pixels;
 use cytologia_kernels::image::crop_box;
-use crate::image::value::ImageColumn;
+use cytologia_kernels::yolox::{self, Detection};
 use cytologia_nn::runtime::model_runtime::{self, Tensor};
 
 #[derive(Debug, Clone)]
@@ -64,12 +64,7 @@ pub fn detect(images: &ImageColumn, info: &ModelInfo, o: &DetectOptions) -> Resu
             let mut out = rt.run(&Tensor { shape: vec![chunk.len(), 3, size, size], data: input })?;
             let anchors = yolox::anchors(size);
             if out.shape.len() != 3 || out.shape[0] != chunk.len() || out.shape[1] != anchors || out.shape[2] < 6 {
-                return Err(UdfError::Other(format!(
-                    "model '{}' returned {:?}, expected [{}, {anchors}, 5+classes]",
-                    info.name,
-                    out.shape,
-                    chunk.len()
-                )));
+                return Err(UdfError::Other(format!("model '{}' returned {:?}, expected [{}, {anchors}, 5+classes]", info.name, out.shape, chunk.len())));
             }
             let row = out.shape[2];
             let mut result = Vec::with_capacity(chunk.len());

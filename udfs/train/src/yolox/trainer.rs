@@ -4,22 +4,22 @@
 //! no-augmentation epochs), EMA of the weights (0.9998, ramped), mosaic/mixup until the last
 //! `no_aug_epochs` (then L1 loss on), multiscale sizes every 10 steps, COCO AP of the EMA
 //! model on the held-out fold, and a checkpoint of the EMA weights whenever AP50:95 improves.
-use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Arc;
+use std::sync::mpsc::{Receiver, sync_channel};
 use std::time::Instant;
 
 use rand_mt::Mt64;
 use rayon::prelude::*;
 use tch::{Device, Kind, Tensor};
 
-use cytologia_kernels::augment::yolox::{self as augment, AugConfig, Label};
 use super::dataset::{DetDataset, Sample};
-use cytologia_nn::yolox::loss::yolox_loss;
-use cytologia_nn::optim::{Ema, Sgd};
-use cytologia_nn::yolox::{Preset, Yolox};
 use crate::error::{Result, TrainError};
-use cytologia_kernels::eval::coco::{coco_ap, CocoImage};
+use cytologia_kernels::augment::yolox::{self as augment, AugConfig, Label};
+use cytologia_kernels::eval::coco::{CocoImage, coco_ap};
 use cytologia_kernels::rng;
+use cytologia_nn::optim::{Ema, Sgd};
+use cytologia_nn::yolox::loss::yolox_loss;
+use cytologia_nn::yolox::{Preset, Yolox};
 
 #[derive(Debug, Clone)]
 pub struct DetConfig {
@@ -149,7 +149,8 @@ pub fn evaluate(model: &Yolox, val: &[Sample], size: usize, device: Device) -> R
         let flat: Vec<f32> = inputs.iter().flat_map(|(x, _)| x.iter().copied()).collect();
         let x = Tensor::from_slice(&flat).view([chunk.len() as i64, 3, size as i64, size as i64]).to_device(device);
         let out = model.infer(&x).to_device(Device::Cpu).to_kind(Kind::Float).contiguous();
-        let mut out = Vec::<f32>::try_from(out.flatten(0, -1)).map_err(|e| TrainError::Other(format!("validation: the detector's output cannot be read: {e}")))?;
+        let mut out =
+            Vec::<f32>::try_from(out.flatten(0, -1)).map_err(|e| TrainError::Other(format!("validation: the detector's output cannot be read: {e}")))?;
         for (k, s) in chunk.iter().enumerate() {
             let pred = &mut out[k * anchors * row..(k + 1) * anchors * row];
             let dets = cytologia_kernels::yolox::postprocess(pred, anchors, row, size, false, 0.01, 0.65, inputs[k].1);
@@ -171,7 +172,10 @@ pub fn train(ds: Arc<DetDataset>, cfg: &DetConfig, report: &mut dyn FnMut(DetRow
     if let Some(path) = &cfg.init {
         let r = model.load(path, false)?;
         if r.head_reinitialised {
-            eprintln!("notice: train_detector(): the initial weights' class predictors do not fit {} classes; they start fresh ({} tensors loaded)", cfg.classes, r.loaded);
+            eprintln!(
+                "notice: train_detector(): the initial weights' class predictors do not fit {} classes; they start fresh ({} tensors loaded)",
+                cfg.classes, r.loaded
+            );
         }
     }
     let ema_model = Yolox::new(cfg.preset, cfg.classes as i64, cfg.device)?;
@@ -340,10 +344,14 @@ mod profile {
         let mut ema = Ema::new(&model.vs, &ema_model.vs);
         let mut opt = Sgd::new(&model.vs, 0.9, 5e-4);
         let x = Tensor::from_slice(&b.x).view([16, 3, 416, 416]);
-        let targets: Vec<Tensor> = b.targets.iter().map(|t| {
-            let flat: Vec<f32> = t.iter().flatten().copied().collect();
-            Tensor::from_slice(&flat).view([t.len() as i64, 5])
-        }).collect();
+        let targets: Vec<Tensor> = b
+            .targets
+            .iter()
+            .map(|t| {
+                let flat: Vec<f32> = t.iter().flatten().copied().collect();
+                Tensor::from_slice(&flat).view([t.len() as i64, 5])
+            })
+            .collect();
         for round in 0..3 {
             let t0 = Instant::now();
             let levels = model.levels(&x, true);
