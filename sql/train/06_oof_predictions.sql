@@ -1,7 +1,7 @@
 -- train 6. out-of-fold predictions (docs/pipeline.md §8.3): each trained classifier (a model with a
 -- fold and safetensors weights) predicts the validation rows of its own fold, without TTA;
--- logits go to `oof_predictions`, which the analyst views and the ensemble's alpha search
--- (sql/reports/alpha_search.sql) read.
+-- logits go to `oof_predictions`, for out-of-fold macro-F1 per model and for choosing the
+-- ensemble's alpha (docs/pipeline.md §9) on out-of-fold rather than test predictions.
 CREATE OR REPLACE TABLE oof_predictions AS
 SELECT m.name AS model, m.sha256 AS model_sha256, m.fold, c.box_id, c.name, c.label,
        classify(crop(c.path, c.x1, c.y1, c.x2, c.y2, 16), m.name) AS logits
