@@ -66,10 +66,10 @@ impl AtomicFile {
         self.committed = true;
         if self.durable {
             // The rename itself is durable only once the folder is flushed.
-            if let Some(dir) = self.target.parent().filter(|d| !d.as_os_str().is_empty()) {
-                if let Ok(d) = std::fs::File::open(dir) {
-                    let _ = d.sync_all();
-                }
+            if let Some(dir) = self.target.parent().filter(|d| !d.as_os_str().is_empty())
+                && let Ok(d) = std::fs::File::open(dir)
+            {
+                let _ = d.sync_all();
             }
         }
         Ok(())

@@ -78,7 +78,7 @@ impl TableFn for ClassReport {
                         _ => None,
                     })
                     .collect();
-                let rep = f1::class_report(pairs.into_iter());
+                let rep = f1::class_report(pairs);
                 reps.push(rep.classes.len());
                 for c in rep.classes {
                     class.push(c.label.clone());
@@ -88,7 +88,7 @@ impl TableFn for ClassReport {
                     p.push(c.precision);
                     r.push(c.recall);
                     f.push(c.f1);
-                    err.push((c.support > 0).then(|| 1.0 - c.recall));
+                    err.push((c.support > 0).then_some(1.0 - c.recall));
                 }
             }
             let mut cols = grouped::repeat_groups(&all, ng, &gs, &reps)?;

@@ -130,12 +130,10 @@ impl PartitionStream for ImagePartition {
         tokio::task::spawn_blocking(move || {
             for chunk in files.chunks(BATCH) {
                 let rows: Vec<Row> = chunk.iter().map(|p| read_one(p, content)).collect();
-                if strict {
-                    if let Some(r) = rows.iter().find(|r| r.error.is_some()) {
-                        let msg = format!("{NAME}(): '{}': {}", r.path, r.error.as_deref().unwrap_or(""));
-                        let _ = tx.blocking_send(Err(DataFusionError::Execution(msg)));
-                        return;
-                    }
+                if strict && let Some(r) = rows.iter().find(|r| r.error.is_some()) {
+                    let msg = format!("{NAME}(): '{}': {}", r.path, r.error.as_deref().unwrap_or(""));
+                    let _ = tx.blocking_send(Err(DataFusionError::Execution(msg)));
+                    return;
                 }
                 progress.inc(rows.len() as u64);
                 let batch = to_batch(&schema, &rows, content);

@@ -91,11 +91,11 @@ pub fn prepare(b: &RecordBatch, size: usize, classes: usize, fold: i64, progress
         .map(|r| -> Result<Picture> {
             let item = images.get(r).ok_or_else(|| UdfError::arg(FN, format!("row {r}: 'image' is NULL")))?;
             let mut px = item.rgb().map_err(|e| UdfError::Other(format!("{FN}(): {}: {e}", item.describe(r))))?;
-            if let Some((x1, y1, x2, y2)) = &boxes {
-                if let (Some(a), Some(b2), Some(c), Some(d)) = (x1[r], y1[r], x2[r], y2[r]) {
-                    let q = |v| crop_box::round_coord(v).map_err(|e| UdfError::Other(format!("{FN}(): row {r}: {e}")));
-                    px = crop_box::crop(&px, q(a)?, q(b2)?, q(c)?, q(d)?, 16).map_err(|e| UdfError::Other(format!("{FN}(): row {r}: {e}")))?;
-                }
+            if let Some((x1, y1, x2, y2)) = &boxes
+                && let (Some(a), Some(b2), Some(c), Some(d)) = (x1[r], y1[r], x2[r], y2[r])
+            {
+                let q = |v| crop_box::round_coord(v).map_err(|e| UdfError::Other(format!("{FN}(): row {r}: {e}")));
+                px = crop_box::crop(&px, q(a)?, q(b2)?, q(c)?, q(d)?, 16).map_err(|e| UdfError::Other(format!("{FN}(): row {r}: {e}")))?;
             }
             progress(1);
             if background[r] {

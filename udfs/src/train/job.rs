@@ -98,10 +98,10 @@ pub fn scanned_tables(plan: &LogicalPlan) -> Result<Vec<String>> {
 pub async fn table_versions(env: &EnvRef, tables: &[String]) -> serde_json::Map<String, serde_json::Value> {
     let mut versions = serde_json::Map::new();
     for t in tables {
-        if let Ok(h) = env.history(t).await {
-            if let Some(v) = h.first() {
-                versions.insert(t.clone(), serde_json::json!(v.version));
-            }
+        if let Ok(h) = env.history(t).await
+            && let Some(v) = h.first()
+        {
+            versions.insert(t.clone(), serde_json::json!(v.version));
         }
     }
     versions
@@ -327,10 +327,10 @@ async fn emit<R: Record>(st: &mut Running<R>, row: R) -> Result<RecordBatch> {
         info.sha256 = registry::file_sha256(path).map_err(|e| exec_err(st.function, e))?;
         info.metrics = Some(row.metrics().to_string());
         registry::upsert(&st.env, info).await?;
-        if let Some(old) = st.previous.replace(path.to_string()) {
-            if old != path {
-                let _ = std::fs::remove_file(&old);
-            }
+        if let Some(old) = st.previous.replace(path.to_string())
+            && old != path
+        {
+            let _ = std::fs::remove_file(&old);
         }
     }
     row.batch(&st.template.name, st.fold)

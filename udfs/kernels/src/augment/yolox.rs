@@ -386,6 +386,6 @@ mod tests {
         let (img, labels) =
             mixup(&solid(64, 64, 100), vec![[1.0, 1.0, 20.0, 20.0, 0.0]], (solid(64, 64, 200), vec![[0.0, 0.0, 64.0, 64.0, 0.0]]), &cfg, &mut r);
         assert_eq!(labels.len(), 2);
-        assert!(img.data.iter().any(|&v| v == 150), "blend of 100 and 200 expected");
+        assert!(img.data.contains(&150), "blend of 100 and 200 expected");
     }
 }

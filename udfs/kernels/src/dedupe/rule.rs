@@ -48,11 +48,12 @@ pub fn dedupe(images: &[Image], passes: usize) -> Vec<Verdict> {
         let mut dropped_any = false;
         for members in groups.values() {
             let alive: Vec<usize> = members.iter().copied().filter(|&m| verdicts[m].dropped_in_pass.is_none()).collect();
-            if alive.len() > 1 && alive.iter().all(|&m| images[m].is_train) {
-                if let Some(&last) = alive.last() {
-                    verdicts[last].dropped_in_pass = Some(pass);
-                    dropped_any = true;
-                }
+            if alive.len() > 1
+                && alive.iter().all(|&m| images[m].is_train)
+                && let Some(&last) = alive.last()
+            {
+                verdicts[last].dropped_in_pass = Some(pass);
+                dropped_any = true;
             }
         }
         if !dropped_any {

@@ -99,10 +99,11 @@ impl Block {
                 Kind::Ir => 1,
                 _ => 0,
             };
-            if i == se_after && i + 1 < n {
-                if let Some(se) = &self.se {
-                    y = se.forward(&y);
-                }
+            if i == se_after
+                && i + 1 < n
+                && let Some(se) = &self.se
+            {
+                y = se.forward(&y);
             }
         }
         if self.skip { y + x } else { y }

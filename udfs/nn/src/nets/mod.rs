@@ -63,10 +63,10 @@ impl Arch {
         if size < min {
             return Err(NnError::Other(format!("input size {size} is too small for this architecture (at least {min})")));
         }
-        if let Arch::Vit(c) = self {
-            if size % c.patch != 0 {
-                return Err(NnError::Other(format!("input size {size}: a ViT input must be a multiple of its patch size {}", c.patch)));
-            }
+        if let Arch::Vit(c) = self
+            && size % c.patch != 0
+        {
+            return Err(NnError::Other(format!("input size {size}: a ViT input must be a multiple of its patch size {}", c.patch)));
         }
         Ok(())
     }

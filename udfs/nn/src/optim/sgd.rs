@@ -42,7 +42,7 @@ impl Sgd {
                         b
                     }
                 };
-                d = d + &b * self.momentum;
+                d += &b * self.momentum;
                 let _ = p.g_sub_(&(d * lr));
                 *buf = Some(b);
             }

@@ -35,6 +35,8 @@ impl BaseConv {
 /// `BaseConv`, or YOLOX's depthwise-separable `DWConv` (nano): a depthwise `dconv` then a
 /// pointwise `pconv`.
 #[derive(Debug)]
+// Built once per layer when a model loads; boxing would only add an indirection per call.
+#[allow(clippy::large_enum_variant)]
 pub enum Conv {
     Base(BaseConv),
     Dw { dconv: BaseConv, pconv: BaseConv },

@@ -486,7 +486,7 @@ mod tests {
         // hundredths of a pixel. The bound is 1e-3 px plus 1e-4 of the box's larger side.
         let (mut worst, mut worst_rel) = (0f32, 0f32);
         for p in &a {
-            let q = b.iter().min_by(|x, y| dist(p, *x).total_cmp(&dist(p, *y))).unwrap();
+            let q = b.iter().min_by(|x, y| dist(p, x).total_cmp(&dist(p, y))).unwrap();
             let d = dist(p, q);
             let side = (p.x2 - p.x1).max(p.y2 - p.y1).max(0.0);
             worst = worst.max(d);
