@@ -68,4 +68,17 @@ impl EngineEnv for WarehouseEnv {
         self.schema.note_table(name, true);
         Ok(rows)
     }
+
+    async fn latest_version(&self, name: &str) -> Result<Option<i64>> {
+        self.warehouse.latest_version(name).await.map_err(ext)
+    }
+
+    async fn replace_if_unchanged(&self, name: &str, plan: LogicalPlan, expected: Option<i64>) -> Result<bool> {
+        let ctx = self.ctx.get().ok_or_else(|| DataFusionError::Internal("engine not initialised".into()))?;
+        let done = self.warehouse.replace_if_unchanged(name, plan, expected, &ctx.state()).await.map_err(ext)?;
+        if done.is_some() {
+            self.schema.note_table(name, true);
+        }
+        Ok(done.is_some())
+    }
 }

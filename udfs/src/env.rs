@@ -65,6 +65,14 @@ pub trait EngineEnv: Send + Sync + std::fmt::Debug {
     /// Streams `plan` into a table in one atomic commit; returns the rows written.
     async fn write_table(&self, name: &str, plan: LogicalPlan, mode: WriteMode) -> Result<u64>;
 
+    /// The latest committed version of a table; `None` when the table does not exist.
+    async fn latest_version(&self, name: &str) -> Result<Option<i64>>;
+
+    /// Replaces a table's rows with `plan` in one commit, only if the table is still at
+    /// `expected` (`None`: it must not exist yet). `Ok(false)`, with nothing committed, means
+    /// another writer committed first: re-read and try again.
+    async fn replace_if_unchanged(&self, name: &str, plan: LogicalPlan, expected: Option<i64>) -> Result<bool>;
+
     /// Plans and runs `plan` with the engine's session, streaming its batches (for table
     /// functions that consume their whole input at execution time).
     async fn execute(&self, plan: LogicalPlan) -> Result<datafusion::execution::SendableRecordBatchStream>;

@@ -7,7 +7,7 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::datasource::provider_as_source;
 use datafusion::error::{DataFusionError, Result};
-use datafusion::logical_expr::LogicalPlanBuilder;
+use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
 use futures::StreamExt;
 
 use crate::env::EngineEnv;
@@ -112,12 +112,17 @@ pub fn file_sha256(path: &str) -> Result<String, UdfError> {
     Ok(cytologia_kernels::fs::file_sha256(path)?)
 }
 
-/// Every registered model, in table order.
+/// Every registered model, in table order (none when `models` does not exist yet).
 pub async fn load_all(env: &dyn EngineEnv) -> Result<Vec<ModelInfo>> {
-    let provider = match env.table(TABLE, None).await {
-        Ok(p) => p,
-        Err(_) => return Ok(Vec::new()),
-    };
+    let version = env.latest_version(TABLE).await?;
+    load_at(env, version).await
+}
+
+/// The models of `models` at `version`. Any failure to read an existing table is an error:
+/// an empty list would let the next registration rewrite the registry without its models.
+async fn load_at(env: &dyn EngineEnv, version: Option<i64>) -> Result<Vec<ModelInfo>> {
+    let Some(version) = version else { return Ok(Vec::new()) };
+    let provider = env.table(TABLE, Some(version)).await.map_err(|e| e.context(format!("reading the model registry ('{TABLE}' version {version})")))?;
     let plan = LogicalPlanBuilder::scan(TABLE, provider_as_source(provider), None)?.build()?;
     let mut stream = env.execute(plan).await?;
     let mut out = Vec::new();
@@ -182,12 +187,37 @@ fn rows(b: &RecordBatch) -> Result<Vec<ModelInfo>> {
     Ok(out)
 }
 
+/// Attempts before a registration gives up on concurrent writers (each waits a little longer).
+const UPSERT_ATTEMPTS: u32 = 40;
+
 /// Adds `info` to `models`, replacing a model of the same name, in one commit. The first
 /// model of a task, or one with `is_default`, becomes the task's only default. Returns the
 /// row as stored.
+///
+/// The new registry is computed from the version read and committed only if no other writer
+/// committed since; otherwise it is read again and recomputed, so concurrent registrations
+/// (other processes, parallel trainings) are never lost.
 pub async fn upsert(env: &crate::env::EnvRef, mut info: ModelInfo) -> Result<ModelInfo> {
+    if info.created_at_us.is_none() {
+        info.created_at_us = Some(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0));
+    }
+    for attempt in 0..UPSERT_ATTEMPTS {
+        let version = env.latest_version(TABLE).await?;
+        let (plan, stored) = registry_with(load_at(env.as_ref(), version).await?, info.clone())?;
+        if env.replace_if_unchanged(TABLE, plan, version).await? {
+            return Ok(stored);
+        }
+        tokio::time::sleep(backoff(attempt)).await;
+    }
+    Err(DataFusionError::Execution(format!(
+        "registering model '{}': other writers kept committing to '{TABLE}' ({UPSERT_ATTEMPTS} attempts); nothing was registered, try again",
+        info.name
+    )))
+}
+
+/// The registry `all` with `info` added, as a plan to write, and the row as stored.
+fn registry_with(mut all: Vec<ModelInfo>, mut info: ModelInfo) -> Result<(LogicalPlan, ModelInfo)> {
     use datafusion::datasource::MemTable;
-    let mut all = load_all(env.as_ref()).await?;
     all.retain(|m| m.name != info.name);
     let first_of_task = !all.iter().any(|m| m.task == info.task && m.is_default);
     info.is_default = info.is_default || first_of_task;
@@ -196,14 +226,18 @@ pub async fn upsert(env: &crate::env::EnvRef, mut info: ModelInfo) -> Result<Mod
             m.is_default = false;
         }
     }
-    if info.created_at_us.is_none() {
-        info.created_at_us = Some(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0));
-    }
     all.push(info.clone());
     let table = MemTable::try_new(super::model_rows::schema(), vec![vec![super::model_rows::batch(&all)?]])?;
     let plan = LogicalPlanBuilder::scan(TABLE, provider_as_source(Arc::new(table)), None)?.build()?;
-    env.write_table(TABLE, plan, crate::env::WriteMode::Replace).await?;
-    Ok(info)
+    Ok((plan, info))
+}
+
+/// Exponential backoff with jitter (so two writers that collided do not collide again).
+fn backoff(attempt: u32) -> std::time::Duration {
+    let base_ms = 5u64 << attempt.min(6);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let jitter = (u64::from(nanos) ^ u64::from(std::process::id()).wrapping_mul(2654435761)) % base_ms.max(1);
+    std::time::Duration::from_millis(base_ms + jitter)
 }
 
 /// The model a function call means: by name, else the task's default.
