@@ -8,6 +8,7 @@ pub mod error;
 pub mod output;
 pub mod pipeline;
 pub mod progress;
+pub mod runtime;
 pub mod script;
 pub mod synth;
 pub mod warehouse;

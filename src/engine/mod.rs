@@ -4,6 +4,7 @@
 mod copy_file;
 mod env;
 mod execute;
+pub mod statement;
 
 pub use execute::Output;
 

@@ -127,22 +127,24 @@ fn main() -> ExitCode {
         eprintln!("no .slt file under {} matches {filters:?}", root.display());
         return ExitCode::FAILURE;
     }
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime");
+    // The engine's runtime: planning and workers on its large stacks, as in the CLI.
+    cytologia::runtime::run(move || run_files(root, files, complete)).expect("a tokio runtime")
+}
+
+async fn run_files(root: PathBuf, files: Vec<PathBuf>, complete: bool) -> ExitCode {
     let (mut passed, mut failed) = (0, 0);
     let started = std::time::Instant::now();
     for file in &files {
         let rel = file.strip_prefix(&root).unwrap_or(file).display().to_string();
         let t = std::time::Instant::now();
-        let result = rt.block_on(async {
-            let mut r = runner();
-            if complete {
-                r.update_test_file(file, " ", sqllogictest::default_validator, sqllogictest::default_normalizer, sqllogictest::default_column_validator)
-                    .await
-                    .map_err(|e| e.to_string())
-            } else {
-                r.run_file_async(file).await.map_err(|e| e.to_string())
-            }
-        });
+        let mut r = runner();
+        let result = if complete {
+            r.update_test_file(file, " ", sqllogictest::default_validator, sqllogictest::default_normalizer, sqllogictest::default_column_validator)
+                .await
+                .map_err(|e| e.to_string())
+        } else {
+            r.run_file_async(file).await.map_err(|e| e.to_string())
+        };
         match result {
             Ok(()) => {
                 passed += 1;
