@@ -5,7 +5,7 @@
 CREATE OR REPLACE TABLE dedupe_report AS
 SELECT d.name, d.src, d.phash, d.dup_group, d.group_size, d.kept, d.dropped_in_pass,
        CASE WHEN d.kept THEN 0 ELSE coalesce(b.boxes, 0) END AS boxes_removed
-FROM dedupe_phash((SELECT name, phash, src FROM images WHERE error IS NULL), passes => ${passes:-2}) d
+FROM dedupe_phash((SELECT name, phash, src FROM images WHERE error IS NULL), passes => ${passes:int:-2}) d
 LEFT JOIN (SELECT name, count(*) AS boxes FROM labels GROUP BY name) b ON b.name = d.name;
 
 -- Cleaned train boxes: boxes of kept, readable train images; is_bb_valid is the pre-fix

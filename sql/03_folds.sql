@@ -40,5 +40,5 @@ SELECT f.name, k.fold, f.width, f.height, f.img_surface, f.bb_avg_surface_ratio,
 FROM fold_features f
 JOIN multilabel_kfold(
        (SELECT name, array_concat(labels, make_array(surface_bin, bb_avg_surface_ratio_bin, mean_bin, std_bin)) AS y FROM fold_features),
-       id => 'name', labels => 'y', k => ${k:-4}, seed => ${seed:-42}) k
+       id => 'name', labels => 'y', k => ${k:int:-4}, seed => ${seed:int:-42}) k
   ON k.name = f.name;

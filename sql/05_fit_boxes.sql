@@ -9,11 +9,11 @@
 -- winning recipe; false fuses each raw box once.
 CREATE OR REPLACE TABLE fused_boxes AS
 WITH copies AS (
-  SELECT name, unnest(generate_series(1, CASE WHEN ${seed_duplicates:-true} THEN count(*) ELSE 1 END)) AS copy
+  SELECT name, unnest(generate_series(1, CASE WHEN ${seed_duplicates:bool:-true} THEN count(*) ELSE 1 END)) AS copy
   FROM test_rows GROUP BY name
 ), fused AS (
   SELECT d.name, d.width, d.height,
-         wbf(d.x1, d.y1, d.x2, d.y2, d.score, d.width, d.height, ${wbf_iou:-0.25}, ${wbf_skip:-0.0001}) AS boxes
+         wbf(d.x1, d.y1, d.x2, d.y2, d.score, d.width, d.height, ${wbf_iou:float:-0.25}, ${wbf_skip:float:-0.0001}) AS boxes
   FROM detections d JOIN copies c ON c.name = d.name
   GROUP BY d.name, d.width, d.height
 ), numbered AS (

@@ -4,7 +4,7 @@
 -- Parameters: tta = 'hflip' (default, as most of the winning recipe's models) or 'none';
 -- margin (16).
 CREATE OR REPLACE TABLE test_crops AS
-SELECT b.trustii_id, b.name, crop(i.path, b.x1, b.y1, b.x2, b.y2, ${margin:-16}) AS png
+SELECT b.trustii_id, b.name, crop(i.path, b.x1, b.y1, b.x2, b.y2, ${margin:int:-16}) AS png
 FROM test_boxes b JOIN images i ON i.name = b.name
 WHERE i.error IS NULL;
 

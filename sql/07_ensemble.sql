@@ -15,9 +15,9 @@ WITH member AS (
          COALESCE(architecture, name) AS arch
   FROM models
 ), weights AS (
-  SELECT DISTINCT grp, CAST(${group_weight:-0.25} AS DOUBLE) AS w FROM member
+  SELECT DISTINCT grp, CAST(${group_weight:float:-0.25} AS DOUBLE) AS w FROM member
 ), per_arch AS (     -- fold average of each architecture
-  SELECT m.grp, m.arch, p.trustii_id, vector_mean(array_slice(p.logits, 1, ${classes:-23})) AS l
+  SELECT m.grp, m.arch, p.trustii_id, vector_mean(array_slice(p.logits, 1, ${classes:int:-23})) AS l
   FROM predictions p JOIN member m ON m.model = p.model
   WHERE p.split = 'test' AND m.task = 'classifier'
   GROUP BY m.grp, m.arch, p.trustii_id
@@ -26,7 +26,7 @@ WITH member AS (
 ), mc AS (
   SELECT g.trustii_id, vector_mean(g.l, w.w) AS l FROM per_group g JOIN weights w ON w.grp = g.grp GROUP BY g.trustii_id
 ), ml AS (           -- multi-label: fold average per image, background logit dropped
-  SELECT p.name, vector_mean(array_slice(p.logits, 1, ${classes:-23})) AS l
+  SELECT p.name, vector_mean(array_slice(p.logits, 1, ${classes:int:-23})) AS l
   FROM predictions p JOIN member m ON m.model = p.model
   WHERE p.split = 'test' AND m.task = 'multilabel'
   GROUP BY p.name
@@ -38,9 +38,9 @@ WITH member AS (
   LEFT JOIN mc ON mc.trustii_id = t.trustii_id LEFT JOIN ml ON ml.name = t.name
 ), blended AS (      -- np.average([p_mc, p_ml], weights=[alpha, 1-alpha]) for single-WBC images
   SELECT trustii_id, vector_mean(p, w) AS e FROM (
-    SELECT trustii_id, softmax(l_mc) AS p, CAST(${alpha:-0.457} AS DOUBLE) AS w FROM rows WHERE n = 1 AND l_ml IS NOT NULL
+    SELECT trustii_id, softmax(l_mc) AS p, CAST(${alpha:float:-0.457} AS DOUBLE) AS w FROM rows WHERE n = 1 AND l_ml IS NOT NULL
     UNION ALL
-    SELECT trustii_id, sigmoid(l_ml), 1 - CAST(${alpha:-0.457} AS DOUBLE) FROM rows WHERE n = 1 AND l_ml IS NOT NULL
+    SELECT trustii_id, sigmoid(l_ml), 1 - CAST(${alpha:float:-0.457} AS DOUBLE) FROM rows WHERE n = 1 AND l_ml IS NOT NULL
   ) GROUP BY trustii_id
 ), decided AS (
   SELECT r.trustii_id, r.name,

@@ -22,8 +22,8 @@ SELECT model, epoch, step, round(loss, 3) AS loss, round(iou_loss, 3) AS iou_los
        round(cls_loss, 3) AS cls_loss, round(val_ap, 4) AS val_ap, round(val_ap50, 4) AS val_ap50, round(lr, 6) AS lr,
        round(seconds, 1) AS seconds, round(images_per_s, 1) AS images_per_s, best
 FROM train_detector((SELECT path AS image, fold, boxes FROM detector_rows),
-  name => '${det_name:-yolox_nano}_fold${fold:-0}', preset => '${det_preset:-nano}', input_size => ${det_size:-416},
-  fold => ${fold:-0}, epochs => ${det_epochs:-30}, batch_size => ${det_batch:-16}, lr_per_image => ${det_lr:-0.00015625}, no_aug_epochs => ${det_no_aug:-2},
-  warmup_epochs => ${det_warmup:-1}, multiscale_range => ${det_multiscale:-3}, mosaic => ${det_mosaic:-true}, init => '${det_init:-random}',
-  device => '${device:-auto}', seed => ${seed:-42})
+  name => '${det_name:-yolox_nano}_fold${fold:int:-0}', preset => '${det_preset:-nano}', input_size => ${det_size:int:-416},
+  fold => ${fold:int:-0}, epochs => ${det_epochs:int:-30}, batch_size => ${det_batch:int:-16}, lr_per_image => ${det_lr:float:-0.00015625}, no_aug_epochs => ${det_no_aug:int:-2},
+  warmup_epochs => ${det_warmup:int:-1}, multiscale_range => ${det_multiscale:int:-3}, mosaic => ${det_mosaic:bool:-true}, init => '${det_init:-random}',
+  device => '${device:-auto}', seed => ${seed:int:-42})
 ORDER BY step;

@@ -17,7 +17,7 @@ SELECT b.box_id, b.name, i.path,
 FROM boxes b
 JOIN folds f ON f.name = b.name
 JOIN images i ON i.name = b.name AND i.error IS NULL
-LEFT JOIN oof_matched m ON m.box_id = b.box_id AND m.giou >= ${min_giou:-0.5} AND '${crops_from:-detections}' = 'detections';
+LEFT JOIN oof_matched m ON m.box_id = b.box_id AND m.giou >= ${min_giou:float:-0.5} AND '${crops_from:-detections}' = 'detections';
 
 SELECT fold, box_source, count(*) AS crops, count(DISTINCT label) AS classes, round(avg(giou), 4) AS mean_giou
 FROM train_crops GROUP BY fold, box_source ORDER BY fold, box_source;

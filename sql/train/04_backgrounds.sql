@@ -6,7 +6,7 @@
 -- Each background keeps the fold of the image it came from.
 -- Parameters: max_backgrounds (1000), crops_from ('detections' or 'truth'), seed (0).
 CREATE OR REPLACE TABLE backgrounds AS
-SELECT name, fold, box_source, make_background(path, x1, y1, x2, y2, ${seed:-0}) AS jpeg
+SELECT name, fold, box_source, make_background(path, x1, y1, x2, y2, ${seed:int:-0}) AS jpeg
 FROM (
   SELECT f.name, f.fold, i.path,
          CASE WHEN o.name IS NULL THEN b.x1 ELSE o.x1 END AS x1, CASE WHEN o.name IS NULL THEN b.y1 ELSE o.y1 END AS y1,
@@ -21,7 +21,7 @@ FROM (
   ) o ON o.name = f.name AND o.r = 1 AND '${crops_from:-detections}' = 'detections'
   WHERE f.n_boxes = 1
   ORDER BY o.bb_score_avg DESC NULLS LAST, f.name
-  LIMIT ${max_backgrounds:-1000}
+  LIMIT ${max_backgrounds:int:-1000}
 ) s;
 
 SELECT fold, box_source, count(*) AS backgrounds FROM backgrounds GROUP BY fold, box_source ORDER BY fold, box_source;

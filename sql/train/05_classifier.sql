@@ -11,10 +11,10 @@ SELECT model, round(epoch, 2) AS epoch, step, round(train_loss, 4) AS train_loss
 FROM train_classifier((
     SELECT crop(path, x1, y1, x2, y2, 16) AS image, label, fold, false AS background FROM train_crops
     UNION ALL
-    SELECT CAST(jpeg AS BYTEA), 23, fold, true FROM backgrounds WHERE ${backgrounds:-false}
+    SELECT CAST(jpeg AS BYTEA), 23, fold, true FROM backgrounds WHERE ${backgrounds:bool:-false}
   ),
-  name => '${name:-resnet18_crops}_fold${fold:-0}', architecture => '${architecture:-resnet18}',
-  input_size => ${size:-224}, num_classes => CASE WHEN ${backgrounds:-false} THEN 24 ELSE 23 END,
-  fold => ${fold:-0}, epochs => ${epochs:-10}, batch_size => ${batch:-32}, lr => ${lr:-0.0002},
-  init => '${init:-random}', precision => '${precision:-auto}', mix => '${mix:-mixup_cutmix}', device => '${device:-auto}', seed => ${seed:-42})
+  name => '${name:-resnet18_crops}_fold${fold:int:-0}', architecture => '${architecture:-resnet18}',
+  input_size => ${size:int:-224}, num_classes => CASE WHEN ${backgrounds:bool:-false} THEN 24 ELSE 23 END,
+  fold => ${fold:int:-0}, epochs => ${epochs:int:-10}, batch_size => ${batch:int:-32}, lr => ${lr:float:-0.0002},
+  init => '${init:-random}', precision => '${precision:-auto}', mix => '${mix:-mixup_cutmix}', device => '${device:-auto}', seed => ${seed:int:-42})
 ORDER BY step;

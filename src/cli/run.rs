@@ -18,8 +18,15 @@ pub async fn run_files(engine: &Engine, files: &[PathBuf], params: &BTreeMap<Str
 
 /// Runs one script's text; `file` names it in errors.
 pub async fn run_text(engine: &Engine, file: &str, text: &str, params: &BTreeMap<String, String>, format: Format, out: &mut dyn Write) -> Result<()> {
-    let text = crate::script::substitute(text, params).map_err(|(line, message)| Error::Script { file: file.into(), line, message })?;
-    for stmt in crate::script::split(&text) {
+    // Split before binding: a value (a path with a newline, say) cannot move a statement's line.
+    let statements = crate::script::split(text);
+    let mut bound = Vec::with_capacity(statements.len());
+    for stmt in statements {
+        let sql =
+            crate::script::bind(&stmt.sql, params).map_err(|(offset, message)| Error::Script { file: file.into(), line: stmt.text_line + offset, message })?;
+        bound.push(crate::script::Statement { sql, ..stmt });
+    }
+    for stmt in bound {
         let spinner = spinner(&format!("{}:{}", short(file), stmt.line));
         let started = Instant::now();
         let result = async {

@@ -51,7 +51,7 @@ fn errors_are_one_clear_line() {
         ("SELECT * FROM no_such_table", "no_such_table"),
         ("SELECT * FROM 'no/such/file.csv'", "no/such/file.csv"),
         ("SELECT * FROM profile(classes, bogus => 1)", "unknown option 'bogus'"),
-        ("SELECT * FROM table_at(classes, version => 99)", "cannot read version 99"),
+        ("SELECT * FROM table_at(classes, version => 99)", "version 99 does not exist"),
         ("CREATE TABLE classes AS SELECT 1", "already exists"),
     ] {
         let (ok, out, err) = cytologia(&wh, &["sql", sql]);
@@ -69,22 +69,43 @@ fn scripts_with_parameters_stop_at_first_error() {
     let dir = tempfile::tempdir().unwrap();
     let wh = dir.path().join("wh");
     let script = dir.path().join("s.sql");
-    std::fs::write(&script, "-- a script\nCREATE TABLE f AS SELECT ${fold} AS fold;\n\nSELECT fold * 10 AS x FROM f;\nSELECT * FROM missing_${fold};\nCREATE TABLE never AS SELECT 1;\n").unwrap();
+    std::fs::write(&script, "-- a script\nCREATE TABLE f AS SELECT ${fold:int} AS fold;\n\nSELECT fold * 10 AS x FROM f;\nSELECT * FROM missing_table WHERE x = ${fold:int};\nCREATE TABLE never AS SELECT 1;\n").unwrap();
     let s = script.to_str().unwrap();
     let (ok, out, err) = cytologia(&wh, &["run", s, "--set", "fold=3", "--format", "csv"]);
     assert!(!ok, "the third statement must fail");
     assert!(out.contains("x\n30\n"), "{out}");
     assert!(err.contains(&format!("{s}:5:")), "error names file and line: {err}");
-    assert!(err.contains("missing_3"), "{err}");
+    assert!(err.contains("missing_table"), "{err}");
     assert_eq!(csv(&wh, "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'never'"), "n\n0\n");
     // A missing parameter is reported before anything runs.
     let (ok, _, err) = cytologia(&wh, &["run", s]);
     assert!(!ok);
     assert!(err.contains(":2:") && err.contains("--set fold=VALUE"), "{err}");
+    // A value that does not fit its declared type stops the script before anything runs.
+    let (ok, _, err) = cytologia(&wh, &["run", s, "--set", "fold=3; DROP TABLE f"]);
+    assert!(!ok);
+    assert!(err.contains(":2:") && err.contains("parameter 'fold' must be an integer"), "{err}");
     // A missing file.
     let (ok, _, err) = cytologia(&wh, &["run", "/no/such/script.sql"]);
     assert!(!ok);
     assert!(err.contains("/no/such/script.sql"), "{err}");
+}
+
+#[test]
+fn parameters_are_values_whatever_they_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let wh = dir.path().join("wh");
+    let script = dir.path().join("p.sql");
+    std::fs::write(&script, "CREATE OR REPLACE TABLE p AS SELECT ${v} AS bare, '${v}/train.csv' AS quoted;\nSELECT 1 AS after;\n").unwrap();
+    let s = script.to_str().unwrap();
+    for v in ["/srv/o'brien", "x'; DROP TABLE classes; --", "a\\'b", "line\nbreak", "${v}", "';--", "\"quoted\""] {
+        let (ok, out, err) = cytologia(&wh, &["run", s, "--set", &format!("v={v}"), "--format", "csv"]);
+        assert!(ok, "{v}: {err}");
+        assert_eq!(out, "after\n1\n", "{v}: exactly the script's statements ran");
+        // Each placeholder became exactly the value: bare as a literal, quoted inside one.
+        assert_eq!(csv(&wh, &format!("SELECT count(*) AS n FROM p WHERE bare = '{0}' AND quoted = '{0}/train.csv'", v.replace('\'', "''"))), "n\n1\n", "{v}");
+        assert_eq!(csv(&wh, "SELECT count(*) AS n FROM classes"), "n\n23\n", "{v} changed the catalog");
+    }
 }
 
 #[test]

@@ -1,0 +1,7 @@
+//! SQL scripts: splitting into statements and binding `${name}` parameters as values.
+mod lex;
+mod params;
+mod split;
+
+pub use params::{ParamType, bind};
+pub use split::{Statement, split};
