@@ -65,6 +65,12 @@ enum Command {
     },
     /// Create the catalog's tables and views in the warehouse (idempotent).
     Init,
+    /// Roll a table whose log is damaged back to its last readable version (the damaged
+    /// entries are kept in TABLE/_damaged/).
+    Repair {
+        /// The table.
+        table: String,
+    },
     /// Generate a synthetic blood-smear dataset in the challenge's formats.
     Synth {
         #[arg(long)]
@@ -185,6 +191,19 @@ async fn dispatch(cli: Cli) -> Result<()> {
                 println!("{line}");
             }
             println!("catalog ready in {}", engine.warehouse().root());
+            Ok(())
+        }
+        Command::Repair { table } => {
+            let engine = open(&cli).await?;
+            match engine.warehouse().repair(table).await? {
+                Some(r) => {
+                    println!("table {table}: rolled back from version {} to version {}", r.from_version, r.to_version);
+                    for k in &r.kept {
+                        println!("  kept {k}");
+                    }
+                }
+                None => println!("table {table}: its log is readable, nothing to repair"),
+            }
             Ok(())
         }
         Command::Synth { out, train, test, seed } => synth::run(out, *train, *test, *seed).map(|_| ()),

@@ -21,10 +21,29 @@ pub enum Output {
 }
 
 impl Engine {
+    /// A damaged table named by a statement fails it with the repair hint before planning
+    /// (planning would only see a table without columns). DROP TABLE stays possible.
+    async fn check_logs(&self, state: &datafusion::execution::context::SessionState, statement: &datafusion::sql::parser::Statement) -> Result<()> {
+        use datafusion::sql::parser::Statement as S;
+        use datafusion::sql::sqlparser::ast::Statement as Sql;
+        if matches!(statement, S::Statement(s) if matches!(s.as_ref(), Sql::Drop { .. })) {
+            return Ok(());
+        }
+        for r in state.resolve_table_references(statement)? {
+            let name = r.table();
+            if crate::warehouse::check_name(name).is_ok() && !self.schema.has_view(name) && self.warehouse.exists(name).await? {
+                self.warehouse.check_log(name).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Plans and runs one SQL statement.
     pub async fn execute(&self, sql: &str) -> Result<Output> {
         let state = self.ctx.state();
-        let plan = state.create_logical_plan(sql).await?;
+        let statement = super::statement::parse(&state, sql)?;
+        self.check_logs(&state, &statement).await?;
+        let plan = state.statement_to_plan(statement).await?;
         match plan {
             LogicalPlan::Ddl(DdlStatement::CreateMemoryTable(c)) => {
                 let name = c.name.table().to_string();

@@ -1,6 +1,9 @@
 //! The warehouse: every table is a Delta table under one root (a local folder by default, S3
 //! with the `s3` feature). Writes stream their input into Parquet files and become visible in
 //! one atomic commit, so a failed or killed statement leaves the previous version intact.
+mod damaged;
+mod durable;
+pub mod log;
 #[cfg(feature = "s3")]
 mod s3;
 mod schema;
@@ -14,6 +17,7 @@ use std::sync::Arc;
 
 use datafusion::execution::context::SessionState;
 use datafusion::logical_expr::LogicalPlan;
+use deltalake::kernel::transaction::{CommitProperties, TransactionError};
 use deltalake::protocol::SaveMode;
 use deltalake::{DeltaTable, DeltaTableBuilder};
 use futures::TryStreamExt;
@@ -43,6 +47,7 @@ pub fn check_name(name: &str) -> Result<()> {
 
 impl Warehouse {
     pub fn open(root: Url, storage_options: HashMap<String, String>) -> Result<Self> {
+        durable::register();
         #[cfg(feature = "s3")]
         s3::register();
         // A builder rooted at the warehouse gives an object store with the same credentials and
@@ -70,11 +75,17 @@ impl Warehouse {
     /// Opens a table at its latest version, or at `version`.
     pub async fn open_table(&self, name: &str, version: Option<i64>) -> Result<DeltaTable> {
         let mut b = self.builder(name)?;
-        if let Some(v) = version {
-            b = b.with_version(u64::try_from(v).map_err(|_| Error::table(name, format!("invalid version {v}")))?);
-        }
         if !self.exists(name).await? {
             return Err(Error::table(name, "no such table"));
+        }
+        self.check_log(name).await?;
+        if let Some(v) = version {
+            // Delta looks for a missing version one file at a time: ask the listing first.
+            let latest = self.latest_version(name).await?.unwrap_or(-1);
+            if !(0..=latest).contains(&v) {
+                return Err(Error::table(name, format!("version {v} does not exist: versions run from 0 to {latest} (see table_history('{name}'))")));
+            }
+            b = b.with_version(v as u64);
         }
         match b.load().await {
             Ok(t) => Ok(t),
@@ -118,11 +129,7 @@ impl Warehouse {
 
     /// Streams `plan` into table `name` in one commit and returns the rows written.
     pub async fn write(&self, name: &str, plan: LogicalPlan, mode: WriteMode, state: &SessionState) -> Result<u64> {
-        let url = self.table_url(name)?;
-        if let Ok(dir) = url.to_file_path() {
-            std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-        }
-        let table = DeltaTable::try_from_url_with_storage_options(url, self.storage_options.clone()).await.map_err(|e| delta_error(name, e))?;
+        let table = self.open_for_write(name).await?;
         let exists = table.version().is_some();
         let save_mode = match (mode, exists) {
             (WriteMode::Create, true) => return Err(Error::table(name, "already exists (use CREATE OR REPLACE TABLE, or DROP TABLE first)")),
@@ -131,13 +138,89 @@ impl Warehouse {
             (WriteMode::Create | WriteMode::Replace, false) => SaveMode::ErrorIfExists,
             (WriteMode::Append, true) => SaveMode::Append,
         };
-        let mut builder =
-            table.write(Vec::new()).with_input_plan(plan).with_session_state(Arc::new(state.clone())).with_save_mode(save_mode).with_table_name(name);
+        let table = Self::commit(table, name, plan, save_mode, state, CommitProperties::default()).await.map_err(|e| delta_error(name, e))?;
+        Ok(last_commit_rows(&table).await)
+    }
+
+    /// Replaces table `name` with `plan` in one commit, only if its latest version is still
+    /// `expected` (`None`: the table must not exist yet), the version `plan`'s rows were
+    /// computed from. Returns `None`, having committed nothing, when another writer committed
+    /// first: the caller re-reads and tries again (read-modify-write without lost updates).
+    pub async fn replace_if_unchanged(&self, name: &str, plan: LogicalPlan, expected: Option<i64>, state: &SessionState) -> Result<Option<u64>> {
+        let table = match expected {
+            Some(v) => self.open_table(name, Some(v)).await?,
+            None => self.open_for_write(name).await?,
+        };
+        if expected.is_none() && table.version().is_some() {
+            return Ok(None);
+        }
+        let save_mode = if expected.is_some() { SaveMode::Overwrite } else { SaveMode::ErrorIfExists };
+        // No retries: Delta's conflict check would let an overwrite based on an old read win.
+        let once = CommitProperties::default().with_max_retries(0);
+        match Self::commit(table, name, plan, save_mode, state, once).await {
+            Ok(table) => Ok(Some(last_commit_rows(&table).await)),
+            Err(deltalake::DeltaTableError::VersionAlreadyExists(_))
+            | Err(deltalake::DeltaTableError::Transaction { source: TransactionError::MaxCommitAttempts(_) }) => Ok(None),
+            Err(e) => Err(delta_error(name, e)),
+        }
+    }
+
+    /// A clear error when the end of `name`'s log is damaged (see [`log::damage`]).
+    pub async fn check_log(&self, name: &str) -> Result<()> {
+        match log::damage(self.store.as_ref(), name).await? {
+            Some(d) => Err(log::damaged_error(name, &d)),
+            None => Ok(()),
+        }
+    }
+
+    /// Rolls a table with a damaged log back to its last readable version (`cytologia repair`).
+    pub async fn repair(&self, name: &str) -> Result<Option<log::Repaired>> {
+        check_name(name)?;
+        if !self.exists(name).await? {
+            return Err(Error::table(name, "no such table"));
+        }
+        let repaired = log::repair(self.store.as_ref(), name).await?;
+        if repaired.is_some() {
+            self.open_table(name, None).await?;
+        }
+        Ok(repaired)
+    }
+
+    /// The table at its latest version, or an empty handle when it does not exist yet.
+    async fn open_for_write(&self, name: &str) -> Result<DeltaTable> {
+        self.check_log(name).await?;
+        let url = self.table_url(name)?;
+        if let Ok(dir) = url.to_file_path() {
+            std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        }
+        DeltaTable::try_from_url_with_storage_options(url, self.storage_options.clone()).await.map_err(|e| delta_error(name, e))
+    }
+
+    async fn commit(
+        table: DeltaTable,
+        name: &str,
+        plan: LogicalPlan,
+        save_mode: SaveMode,
+        state: &SessionState,
+        properties: CommitProperties,
+    ) -> std::result::Result<DeltaTable, deltalake::DeltaTableError> {
+        let mut builder = table
+            .write(Vec::new())
+            .with_input_plan(plan)
+            .with_session_state(Arc::new(state.clone()))
+            .with_save_mode(save_mode)
+            .with_table_name(name)
+            .with_commit_properties(properties);
         if save_mode == SaveMode::Overwrite {
             builder = builder.with_schema_mode(deltalake::operations::write::SchemaMode::Overwrite);
         }
-        let table = builder.await.map_err(|e| delta_error(name, e))?;
-        Ok(last_commit_rows(&table).await)
+        builder.await
+    }
+
+    /// The latest committed version of table `name`, `None` when it does not exist.
+    pub async fn latest_version(&self, name: &str) -> Result<Option<i64>> {
+        check_name(name)?;
+        Ok(log::commit_versions(self.store.as_ref(), name).await?.last().copied())
     }
 
     /// Deletes a table: the log first, so a table dropped half-way is already gone.

@@ -79,6 +79,11 @@ impl SchemaProvider for WarehouseSchema {
                 self.note_table(name, false);
                 return Ok(None);
             }
+            // A damaged table stays listed (information_schema reads every table) and fails
+            // with its repair hint when read.
+            Err(e @ crate::error::Error::Table { .. }) if e.to_string().contains("cytologia repair") => {
+                return Ok(Some(Arc::new(super::damaged::DamagedTable::new(e.to_string()))));
+            }
             Err(e) => return Err(DataFusionError::External(Box::new(e))),
         };
         self.note_table(name, true);
