@@ -3,6 +3,7 @@
 //!
 //! `register_all(ctx, env)` installs them all; `all_functions()` lists their documentation
 //! (the source of `cytologia functions` and docs/functions.md).
+pub mod async_calls;
 pub mod docs;
 pub mod env;
 pub mod error;
@@ -86,6 +87,7 @@ pub fn register_all(ctx: &SessionContext, env: EnvRef) -> Result<()> {
     }
     let tfs: Vec<TableFnRef> = table_functions().into_iter().map(|(_, f)| f).collect();
     ctx.register_relation_planner(Arc::new(TableFnPlanner::new(tfs, env)))?;
+    ctx.add_optimizer_rule(Arc::new(async_calls::LiftAsyncCalls));
     Ok(())
 }
 
