@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod inference;
+mod metric;
 mod pipeline;
 mod s3;
 mod training;
