@@ -4,7 +4,7 @@
 -- previous file stays. The CSV is written to a temporary file and renamed (atomic), so the
 -- script is safe to run from cron. Parameter: out (submission.csv).
 CREATE OR REPLACE TABLE submission AS
-SELECT t.trustii_id, t.name, b.x1, b.y1, b.x2, b.y2, f.class
+SELECT t.trustii_id, t.name, b.x1, b.y1, b.x2, b.y2, f.class, t.row_number
 FROM test_rows t
 LEFT JOIN test_boxes b ON b.trustii_id = t.trustii_id
 LEFT JOIN final_predictions f ON f.trustii_id = t.trustii_id;

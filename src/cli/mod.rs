@@ -105,15 +105,31 @@ fn parse_kv(s: &str) -> std::result::Result<(String, String), String> {
 
 pub async fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose);
+    let verbose = cli.verbose;
+    init_logging(verbose);
     install_panic_hook();
     match dispatch(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", error_text(&e.to_string(), verbose > 0));
             ExitCode::FAILURE
         }
     }
+}
+
+/// An error as the CLI prints it: one line, whatever library raised it (C++ stack frames,
+/// `Help:` notes and wrapped causes are shown with -v), without DataFusion's wrapper prefixes.
+pub fn error_text(message: &str, verbose: bool) -> String {
+    let mut text = message.to_string();
+    for prefix in ["External error: ", "Execution error: ", "Error during planning: ", "Internal error: "] {
+        text = text.replace(prefix, "");
+    }
+    if verbose {
+        return text;
+    }
+    let mut lines = text.lines().map(str::trim_end).filter(|l| !l.trim().is_empty());
+    let first = lines.next().unwrap_or("").to_string();
+    if lines.next().is_some() { format!("{first} (-v shows the full error)") } else { first }
 }
 
 fn init_logging(verbose: u8) {
@@ -122,8 +138,11 @@ fn init_logging(verbose: u8) {
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CYTOLOGIA_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{level},deltalake=error,deltalake_core=error,buoyant_kernel=off,datafusion=warn")));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CYTOLOGIA_LOG").unwrap_or_else(|_| {
+        // Delta logs its own failures as ERROR lines; the error we return already says what failed.
+        let delta = if verbose == 0 { "off" } else { "error" };
+        tracing_subscriber::EnvFilter::new(format!("{level},deltalake={delta},deltalake_core={delta},buoyant_kernel=off,datafusion=warn"))
+    });
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().try_init();
 }
 
@@ -187,7 +206,9 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Functions { name, markdown } => functions::show(name.as_deref(), *markdown),
         Command::Init => {
             let engine = open(&cli).await?;
-            for line in crate::catalog::apply(&engine).await? {
+            let mut lines = crate::catalog::migrate::upgrade(&engine).await?;
+            lines.extend(crate::catalog::apply(&engine).await?);
+            for line in lines {
                 println!("{line}");
             }
             println!("catalog ready in {}", engine.warehouse().root());
@@ -208,5 +229,20 @@ async fn dispatch(cli: Cli) -> Result<()> {
         }
         Command::Synth { out, train, test, seed } => synth::run(out, *train, *test, *seed).map(|_| ()),
         Command::Demo { out, train, test, seed } => demo::run(&cli, out, *train, *test, *seed).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_text;
+
+    #[test]
+    fn errors_print_as_one_line() {
+        let torch =
+            "External error: training failed: shape '[2, 3]' is invalid for input of size 5\nException raised from foo at bar.cpp:12\nframe #0: c10::Error";
+        assert_eq!(error_text(torch, false), "training failed: shape '[2, 3]' is invalid for input of size 5 (-v shows the full error)");
+        assert!(error_text(torch, true).contains("frame #0"));
+        assert_eq!(error_text("Error during planning: table 'x' not found", false), "table 'x' not found");
+        assert_eq!(error_text("one line", false), "one line");
     }
 }

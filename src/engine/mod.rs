@@ -10,7 +10,6 @@ pub use execute::Output;
 
 use std::sync::{Arc, OnceLock};
 
-use datafusion::catalog::SchemaProvider;
 use datafusion::execution::context::SessionState;
 use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -62,8 +61,10 @@ pub async fn build(config: &Config) -> Result<Engine> {
 
     let engine = Engine { ctx, warehouse, schema };
     engine.load_views().await?;
-    if !engine.schema.table_exist("classes") {
-        crate::catalog::apply(&engine).await?;
+    for line in crate::catalog::migrate::upgrade(&engine).await? {
+        if line.starts_with("catalog ") {
+            eprintln!("notice: {line}");
+        }
     }
     Ok(engine)
 }

@@ -251,6 +251,34 @@ impl Warehouse {
             .collect())
     }
 
+    // --- the catalog version: one small JSON object -----------------------------------
+
+    fn catalog_path() -> ObjectPath {
+        ObjectPath::from(format!("{META_DIR}/catalog.json"))
+    }
+
+    /// The catalog version recorded in the warehouse, `None` when none is.
+    pub async fn catalog_version(&self) -> Result<Option<u32>> {
+        let bytes = match self.store.get(&Self::catalog_path()).await {
+            Ok(r) => r.bytes().await.map_err(|e| Error::Warehouse(self.root.to_string(), e.to_string()))?,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(Error::Warehouse(self.root.to_string(), e.to_string())),
+        };
+        let v: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| Error::Warehouse(self.root.to_string(), format!("{META_DIR}/catalog.json: {e}")))?;
+        let version = v.get("version").and_then(|v| v.as_u64()).and_then(|v| u32::try_from(v).ok());
+        version.map(Some).ok_or_else(|| Error::Warehouse(self.root.to_string(), format!("{META_DIR}/catalog.json has no version")))
+    }
+
+    pub async fn set_catalog_version(&self, version: u32) -> Result<()> {
+        let body = serde_json::json!({ "version": version, "written_by": concat!("cytologia ", env!("CARGO_PKG_VERSION")) });
+        self.store
+            .put(&Self::catalog_path(), body.to_string().into_bytes().into())
+            .await
+            .map_err(|e| Error::Warehouse(self.root.to_string(), format!("cannot record the catalog version: {e}")))?;
+        Ok(())
+    }
+
     // --- views: SQL text stored as one object per view, written atomically --------------
 
     fn view_path(name: &str) -> ObjectPath {

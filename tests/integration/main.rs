@@ -7,3 +7,4 @@ mod metric;
 mod pipeline;
 mod s3;
 mod training;
+mod upgrade;
