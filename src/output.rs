@@ -4,7 +4,6 @@ use std::io::Write;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray, StructArray};
-use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use futures::StreamExt;
@@ -86,16 +85,29 @@ fn readable(b: &RecordBatch) -> Result<RecordBatch> {
     })
 }
 
-/// For CSV: nested values become their text form, bytes their length.
+/// For CSV: nested values (lists, structs) become JSON text, bytes their length.
 fn flat(b: &RecordBatch) -> Result<RecordBatch> {
     map_columns(b, &|a| match a.data_type() {
         DataType::Binary | DataType::LargeBinary | DataType::BinaryView => Some(binary_len(a)),
-        DataType::List(_) | DataType::LargeList(_) | DataType::Struct(_) | DataType::FixedSizeList(..) => {
-            let r = readable_nested(a);
-            cast(&r, &DataType::Utf8).ok()
-        }
+        DataType::List(_) | DataType::LargeList(_) | DataType::Struct(_) | DataType::FixedSizeList(..) | DataType::Map(..) => json_text(&readable_nested(a)),
         _ => None,
     })
+}
+
+/// One JSON document per row (NULL stays NULL), through arrow's JSON writer.
+fn json_text(a: &ArrayRef) -> Option<ArrayRef> {
+    let field = datafusion::arrow::datatypes::Field::new("v", a.data_type().clone(), true);
+    let batch = RecordBatch::try_new(std::sync::Arc::new(datafusion::arrow::datatypes::Schema::new(vec![field])), vec![a.clone()]).ok()?;
+    let mut buf = Vec::new();
+    {
+        let mut w = datafusion::arrow::json::LineDelimitedWriter::new(&mut buf);
+        w.write(&batch).ok()?;
+        w.finish().ok()?;
+    }
+    let text = String::from_utf8(buf).ok()?;
+    let values: Vec<Option<String>> =
+        text.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).ok().and_then(|mut row| row.get_mut("v").map(|v| v.take().to_string()))).collect();
+    (values.len() == a.len()).then(|| std::sync::Arc::new(StringArray::from(values)) as ArrayRef)
 }
 
 fn readable_nested(a: &ArrayRef) -> ArrayRef {

@@ -107,7 +107,7 @@ async fn statement(engine: &Engine, sql: &str, format: Format, timing: bool) -> 
                 true
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", super::error_text(&e.to_string(), false));
                 false
             }
         },

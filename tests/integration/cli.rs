@@ -40,6 +40,11 @@ fn formats_csv_json_table() {
     assert!(out.contains("2 rows"), "{out}");
     // Empty results still print the header.
     assert_eq!(csv(&wh, "SELECT 1 AS only WHERE false"), "only\n");
+    // Structs and lists are JSON in CSV; NULL stays empty.
+    assert_eq!(
+        csv(&wh, "SELECT named_struct('a', 1, 'b', 'x,y') AS s, [1.5, 2.0] AS l UNION ALL SELECT NULL, NULL"),
+        "s,l\n\"{\"\"a\"\":1,\"\"b\"\":\"\"x,y\"\"}\",\"[1.5,2.0]\"\n,\n"
+    );
 }
 
 #[test]

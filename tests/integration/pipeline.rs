@@ -22,6 +22,13 @@ fn read_images_reports_bad_files_and_never_stops() {
     std::fs::write(images.join("zz-truncated.jpg"), &bytes[..bytes.len() / 3]).unwrap();
     std::fs::write(images.join("zz-empty.jpg"), b"").unwrap();
     std::fs::write(images.join("zz-notes.txt"), b"not an image").unwrap();
+    // A huge file (sparse: no disk used) is refused from its size, never read into memory.
+    std::fs::File::create(images.join("zz-huge.bin")).unwrap().set_len(2 << 30).unwrap();
+    // Two names that differ only in bytes that are not UTF-8 stay two rows, named apart.
+    for b in [0xFFu8, 0xFE] {
+        use std::os::unix::ffi::OsStrExt;
+        std::fs::write(images.join(std::ffi::OsStr::from_bytes(&[b'z', b'z', b'-', b, b'.', b'j', b'p', b'g'])), &bytes).unwrap();
+    }
     let wh = dir.path().join("wh");
     let q = format!(
         "SELECT name, width IS NOT NULL AS decoded, phash IS NOT NULL AS hashed, length(sha256) AS sha_len, error FROM read_images('{}') ORDER BY name",
@@ -29,7 +36,11 @@ fn read_images_reports_bad_files_and_never_stops() {
     );
     let out = csv(&wh, &q);
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 1 + good.len() + 3, "{out}");
+    assert_eq!(lines.len(), 1 + good.len() + 6, "{out}");
+    assert!(lines.iter().any(|l| l.starts_with("zz-huge.bin,false,false,,file of 2147483648 bytes is larger than")), "{out}");
+    for name in ["zz-\\xFE.jpg", "zz-\\xFF.jpg"] {
+        assert!(lines.iter().any(|l| l.starts_with(&format!("{name},false,false,,the file name is not valid UTF-8"))), "{name}: {out}");
+    }
     for l in &lines[1..=good.len()] {
         assert!(l.ends_with(",true,true,64,"), "a good image: {l}");
     }

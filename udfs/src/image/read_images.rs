@@ -158,10 +158,56 @@ struct Row {
     bytes: Option<Vec<u8>>,
 }
 
+/// A file name as text: invalid UTF-8 bytes as `\xNN`, so two such names never collide.
+fn escaped(os: &std::ffi::OsStr) -> String {
+    let mut out = String::new();
+    for chunk in os.as_encoded_bytes().utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Larger than any image `read_images` decodes (its pixel limit, compressed).
+const MAX_FILE_BYTES: u64 = 512 << 20;
+
+/// What a file's size and first bytes say, before it is read whole.
+enum Probe {
+    Image,
+    /// Not a JPEG or PNG: hashed as a stream, never held whole for decoding.
+    Unknown,
+    Refused(String),
+}
+
+fn probe(path: &std::path::Path) -> Probe {
+    use std::io::Read;
+    let mut f = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => return Probe::Refused(format!("cannot read file: {e}")),
+    };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    if len > MAX_FILE_BYTES {
+        return Probe::Refused(format!("file of {len} bytes is larger than any image read_images accepts ({MAX_FILE_BYTES} bytes)"));
+    }
+    let mut head = [0u8; 8];
+    let n = f.read(&mut head).unwrap_or(0);
+    let known = head[..n].starts_with(&[0xFF, 0xD8]) || head[..n].starts_with(&[0x89, b'P', b'N', b'G']);
+    if n > 0 && !known { Probe::Unknown } else { Probe::Image }
+}
+
+fn stream_sha256(path: &std::path::Path) -> Option<String> {
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h).ok()?;
+    Some(hex::encode(h.finalize()))
+}
+
 fn read_one(path: &std::path::Path, content: bool) -> Row {
     let mut row = Row {
-        name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-        path: path.display().to_string(),
+        name: path.file_name().map(escaped).unwrap_or_default(),
+        path: escaped(path.as_os_str()),
         dims: None,
         stats: None,
         phash: None,
@@ -169,6 +215,25 @@ fn read_one(path: &std::path::Path, content: bool) -> Row {
         error: None,
         bytes: None,
     };
+    if path.to_str().is_none() {
+        row.error = Some("the file name is not valid UTF-8 (shown with \\xNN escapes): rename the file".into());
+        return row;
+    }
+    match probe(path) {
+        Probe::Image => {}
+        Probe::Refused(why) => {
+            row.error = Some(why);
+            return row;
+        }
+        Probe::Unknown => {
+            row.error = Some("unrecognised image format (only JPEG and PNG are supported)".into());
+            row.sha256 = stream_sha256(path);
+            if content {
+                row.bytes = std::fs::read(path).ok();
+            }
+            return row;
+        }
+    }
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {

@@ -38,6 +38,10 @@ pub fn probe(path: &str, format: Format, task: Task, size: Option<i64>, preset: 
             return Err(UdfError::Other(format!("input_size {s} was given but the graph's input is {d}x{d}")));
         }
         (Some(s), _) => s as usize,
+        // The graph's own declaration gets the bounds a given input_size gets.
+        (None, Some(d)) if !(8..=8192).contains(&d) => {
+            return Err(UdfError::Other(format!("the graph declares a {d}x{d} input, outside 8..8192: give input_size")));
+        }
         (None, Some(d)) => d,
         (None, None) => return Err(UdfError::Other("the graph does not fix its input size: give input_size".into())),
     };

@@ -79,9 +79,12 @@ pub fn parse(file: &str, bytes: &[u8], kind: Kind) -> Result<Vec<Record>> {
         let field = |c: usize| rec.get(index[c]).unwrap_or("").trim();
         let int = |c: usize| -> Result<i64> {
             let v = field(c);
+            // "12.0" is 12 (pandas writes integer columns with NaN as floats); a float beyond
+            // 2^53 is not an exact integer and would be stored saturated or rounded: refused.
+            const EXACT: f64 = (1u64 << 53) as f64;
             v.parse::<i64>()
-                .or_else(|_| v.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && f.is_finite()).map(|f| f as i64).ok_or(()))
-                .map_err(|_| fail(line, format!("field '{}': '{v}' is not an integer", expected[c])))
+                .or_else(|_| v.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && f.abs() <= EXACT).map(|f| f as i64).ok_or(()))
+                .map_err(|_| fail(line, format!("field '{}': '{v}' is not an integer (or is out of range)", expected[c])))
         };
         let text = |c: usize| -> Result<String> {
             let v = field(c);
@@ -130,7 +133,12 @@ mod tests {
     #[test]
     fn errors_name_file_line_and_field() {
         assert_eq!(err("NAME,x1,y1,x2,class\n", Kind::Train), "f.csv:1: missing column 'y2': expected NAME,x1,y1,x2,y2,class, found NAME,x1,y1,x2,class");
-        assert_eq!(err("NAME,x1,y1,x2,y2,class\na.jpg,1,2,3,4,LY\na.jpg,1,abc,3,4,LY\n", Kind::Train), "f.csv:3: field 'y1': 'abc' is not an integer");
+        assert_eq!(
+            err("NAME,x1,y1,x2,y2,class\na.jpg,1,2,3,4,LY\na.jpg,1,abc,3,4,LY\n", Kind::Train),
+            "f.csv:3: field 'y1': 'abc' is not an integer (or is out of range)"
+        );
+        assert_eq!(err("NAME,x1,y1,x2,y2,class\na.jpg,1,1e30,3,4,LY\n", Kind::Train), "f.csv:2: field 'y1': '1e30' is not an integer (or is out of range)");
+        assert_eq!(parse("f.csv", b"NAME,x1,y1,x2,y2,class\na.jpg,1.0,2,3,4e1,LY\n", Kind::Train).unwrap()[0].bbox, Some([1, 2, 3, 40]));
         assert!(
             err("NAME,x1,y1,x2,y2,class\na.jpg,1,2,3,4,XX\n", Kind::Train).starts_with("f.csv:2: field 'class': unknown class 'XX'; valid classes: PNN, LY")
         );
