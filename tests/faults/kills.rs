@@ -123,3 +123,39 @@ fn killed_registrations_leave_the_registry_readable() {
     let names = csv(&wh, "SELECT name FROM models ORDER BY name");
     assert!(names.contains("m0\n"), "{names}");
 }
+
+#[test]
+fn killed_trainings_leave_the_registry_and_checkpoints_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let wh = dir.path().join("wh");
+    let (ok, _, err) = cytologia(&wh, &["synth", "--out", data.to_str().unwrap(), "--train", "40", "--test", "2"]);
+    assert!(ok, "{err}");
+    for s in ["sql/01_ingest.sql", "sql/02_clean.sql", "sql/03_folds.sql", "sql/train/03_train_crops.sql"] {
+        let script = repo().join(s).display().to_string();
+        let (ok, _, err) = cytologia(&wh, &["run", &script, "--set", &format!("data={}", data.display())]);
+        assert!(ok, "{s}: {err}");
+    }
+    kill_points(
+        "train_classifier",
+        &wh,
+        &|k| {
+            format!(
+                "SELECT count(*) FROM train_classifier((SELECT path AS image, x1, y1, x2, y2, label, fold FROM train_crops),
+                   name => 'k{k}', architecture => 'resnet18', input_size => 32, fold => 0, epochs => 2, batch_size => 16,
+                   mix => 'none', augment => 'none', seed => 1)"
+            )
+        },
+        &|k| {
+            let n = csv(&wh, &format!("SELECT count(*) AS n FROM models WHERE name = 'k{k}'"));
+            if n == "n\n0\n" {
+                return "old".into();
+            }
+            assert_eq!(n, "n\n1\n", "after kill {k}");
+            // A registered checkpoint is whole: its hash is checked before it serves.
+            let q = format!("SELECT array_length(classify(crop(path, x1, y1, x2, y2, 16), 'k{k}')) AS n FROM train_crops LIMIT 1");
+            assert_eq!(csv(&wh, &q), "n\n23\n", "after kill {k}");
+            "new".into()
+        },
+    );
+}

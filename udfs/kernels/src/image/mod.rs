@@ -13,4 +13,6 @@ pub mod stats;
 #[cfg(test)]
 mod cv_resize_goldens;
 #[cfg(test)]
+mod decode_props;
+#[cfg(test)]
 mod phash_goldens;
