@@ -1,20 +1,6 @@
 //! Concurrent writers on one table: every write that reports success is in the table.
-use std::process::{Command, Stdio};
-
-use crate::common::{bin, csv, cytologia, repo};
+use crate::common::{csv, cytologia, repo, spawn_sql};
 use crate::record;
-
-fn spawn(wh: &std::path::Path, sql: &str) -> std::process::Child {
-    Command::new(bin())
-        .arg("--warehouse")
-        .arg(wh)
-        .args(["sql", sql])
-        .env_remove("CYTOLOGIA_WAREHOUSE")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
 
 #[test]
 fn concurrent_registrations_are_all_kept() {
@@ -28,7 +14,7 @@ fn concurrent_registrations_are_all_kept() {
             let sql: Vec<String> = (0..each)
                 .map(|i| format!("SELECT count(*) FROM register_model(name => 'm{w}_{i}', task => 'classifier', uri => '{}')", model.display()))
                 .collect();
-            spawn(&wh, &sql.join(";"))
+            spawn_sql(&wh, &sql.join(";"))
         })
         .collect();
     for c in children {
@@ -51,7 +37,7 @@ fn concurrent_inserts_and_replaces_never_lose_or_mix() {
     let children: Vec<_> = (1..=writers)
         .map(|w| {
             let sql: Vec<String> = (0..each).map(|i| format!("INSERT INTO t VALUES ({w}, {i})")).collect();
-            spawn(&wh, &sql.join(";"))
+            spawn_sql(&wh, &sql.join(";"))
         })
         .collect();
     let mut failed = 0;
@@ -70,7 +56,7 @@ fn concurrent_inserts_and_replaces_never_lose_or_mix() {
     // Replaces: each writer replaces the table with 1,000 rows of its own; the table ends as
     // exactly one writer's rows, never a mix.
     let children: Vec<_> =
-        (1..=writers).map(|w| spawn(&wh, &format!("CREATE OR REPLACE TABLE t AS SELECT {w} AS w, value AS i FROM generate_series(1, 1000)"))).collect();
+        (1..=writers).map(|w| spawn_sql(&wh, &format!("CREATE OR REPLACE TABLE t AS SELECT {w} AS w, value AS i FROM generate_series(1, 1000)"))).collect();
     let mut ok = 0;
     for c in children {
         let out = c.wait_with_output().unwrap();

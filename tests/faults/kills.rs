@@ -1,25 +1,16 @@
 //! kill -9 at seeded points of writing statements: the table holds the old or the new
 //! version, never a mix, and a COPY target is absent or whole.
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{bin, csv, cytologia, repo};
+use crate::common::{csv, cytologia, prepared_for_training, repo, spawn_sql};
 use crate::{Seeded, record};
 
 /// Kill points per kind of statement.
 const KILLS: usize = 20;
 
 fn run_and_kill(wh: &Path, sql: &str, after: Duration) -> bool {
-    let mut child = Command::new(bin())
-        .arg("--warehouse")
-        .arg(wh)
-        .args(["sql", sql])
-        .env_remove("CYTOLOGIA_WAREHOUSE")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_sql(wh, sql);
     let until = Instant::now() + after;
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -127,15 +118,7 @@ fn killed_registrations_leave_the_registry_readable() {
 #[test]
 fn killed_trainings_leave_the_registry_and_checkpoints_whole() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let wh = dir.path().join("wh");
-    let (ok, _, err) = cytologia(&wh, &["synth", "--out", data.to_str().unwrap(), "--train", "40", "--test", "2"]);
-    assert!(ok, "{err}");
-    for s in ["sql/01_ingest.sql", "sql/02_clean.sql", "sql/03_folds.sql", "sql/train/03_train_crops.sql"] {
-        let script = repo().join(s).display().to_string();
-        let (ok, _, err) = cytologia(&wh, &["run", &script, "--set", &format!("data={}", data.display())]);
-        assert!(ok, "{s}: {err}");
-    }
+    let wh = prepared_for_training(dir.path(), 40);
     kill_points(
         "train_classifier",
         &wh,

@@ -2,19 +2,10 @@
 //! checkpoint serves through classify() with exactly the validation numbers the trainer
 //! reported, lineage is recorded, and a query that stops early (LIMIT) stops the training and
 //! keeps the best checkpoint so far registered.
-use super::common::{csv, cytologia, repo};
+use super::common::{csv, cytologia, prepared_for_training, repo};
 
 fn prepared(dir: &std::path::Path) -> std::path::PathBuf {
-    let data = dir.join("data");
-    let wh = dir.join("wh");
-    let (ok, _, err) = cytologia(&wh, &["synth", "--out", data.to_str().unwrap(), "--train", "80", "--test", "4"]);
-    assert!(ok, "{err}");
-    for s in ["sql/01_ingest.sql", "sql/02_clean.sql", "sql/03_folds.sql", "sql/train/03_train_crops.sql"] {
-        let script = repo().join(s).display().to_string();
-        let (ok, _, err) = cytologia(&wh, &["run", &script, "--set", &format!("data={}", data.display())]);
-        assert!(ok, "{s}: {err}");
-    }
-    wh
+    prepared_for_training(dir, 80)
 }
 
 fn values(csv: &str) -> Vec<Vec<String>> {
