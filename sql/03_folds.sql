@@ -1,5 +1,8 @@
 -- 3. folds: per-image stratification features (docs/pipeline.md §3.1-3.2) and multilabel stratified
--- folds (§3.3). Parameters: k = folds (default 4), seed (default 42).
+-- folds (§3.3). Parameters: k = folds (default 4), seed (default 42); near_dup_folds (default
+-- false, as the winning recipe): keep each cluster of near-duplicate images (near_duplicates
+-- within near_dup_distance bits, default 10) inside one fold, so none straddles train and
+-- validation.
 
 -- One row per cleaned train image; `labels` holds the 23 class indicators in class-id order.
 CREATE OR REPLACE TABLE fold_features AS
@@ -34,11 +37,23 @@ FROM (
 
 -- The winning recipe's 27 stratification columns: 23 indicators then the four bins (iterstrat casts
 -- them to booleans, so a bin counts as "bin != 0").
+-- Only one of the two multilabel_kfold calls runs: the other's filter is constant false.
 CREATE OR REPLACE TABLE folds AS
 SELECT f.name, k.fold, f.width, f.height, f.img_surface, f.bb_avg_surface_ratio, f.n_boxes, f.labels,
        f.multilabel, f.surface_bin, f.bb_avg_surface_ratio_bin, f.mean_bin, f.std_bin
 FROM fold_features f
-JOIN multilabel_kfold(
-       (SELECT name, array_concat(labels, make_array(surface_bin, bb_avg_surface_ratio_bin, mean_bin, std_bin)) AS y FROM fold_features),
-       id => 'name', labels => 'y', k => ${k:int:-4}, seed => ${seed:int:-42}) k
-  ON k.name = f.name;
+JOIN (
+  SELECT * FROM multilabel_kfold(
+    (SELECT name, array_concat(labels, make_array(surface_bin, bb_avg_surface_ratio_bin, mean_bin, std_bin)) AS y FROM fold_features),
+    id => 'name', labels => 'y', k => ${k:int:-4}, seed => ${seed:int:-42})
+  WHERE NOT ${near_dup_folds:bool:-false}
+  UNION ALL
+  SELECT * FROM multilabel_kfold(
+    (SELECT f.name, array_concat(f.labels, make_array(f.surface_bin, f.bb_avg_surface_ratio_bin, f.mean_bin, f.std_bin)) AS y,
+            COALESCE('near-duplicates ' || CAST(n.cluster_id AS VARCHAR), f.name) AS grp
+     FROM fold_features f
+     LEFT JOIN near_duplicates((SELECT i.name, i.phash FROM images i JOIN fold_features ff ON ff.name = i.name),
+                               max_distance => ${near_dup_distance:int:-10}) n ON n.name = f.name),
+    id => 'name', labels => 'y', k => ${k:int:-4}, seed => ${seed:int:-42}, group => 'grp')
+  WHERE ${near_dup_folds:bool:-false}
+) k ON k.name = f.name;

@@ -42,7 +42,7 @@ fn formats_csv_json_table() {
     assert_eq!(csv(&wh, "SELECT 1 AS only WHERE false"), "only\n");
     // Structs and lists are JSON in CSV; NULL stays empty.
     assert_eq!(
-        csv(&wh, "SELECT named_struct('a', 1, 'b', 'x,y') AS s, [1.5, 2.0] AS l UNION ALL SELECT NULL, NULL"),
+        csv(&wh, "SELECT s, l FROM (SELECT 1 AS k, named_struct('a', 1, 'b', 'x,y') AS s, [1.5, 2.0] AS l UNION ALL SELECT 2, NULL, NULL) ORDER BY k"),
         "s,l\n\"{\"\"a\"\":1,\"\"b\"\":\"\"x,y\"\"}\",\"[1.5,2.0]\"\n,\n"
     );
 }

@@ -108,6 +108,17 @@ fn ingest_clean_folds_on_synthetic_smears() {
     let spread: i64 = sizes.lines().nth(1).unwrap().parse().unwrap();
     assert!(spread <= 3, "folds should be balanced: {sizes}");
     assert_eq!(csv(&wh, "SELECT min(cardinality(labels)) AS a, max(cardinality(labels)) AS b FROM folds"), "a,b\n23,23\n");
+    // With near_dup_folds, no cluster of near-duplicates straddles two folds (the distance is
+    // wide enough that the synthetic smears form clusters, so the check can fail).
+    let straddling = "SELECT count(*) AS clusters, sum(CASE WHEN folds > 1 THEN 1 ELSE 0 END) AS straddling FROM (
+        SELECT n.cluster_id, count(DISTINCT f.fold) AS folds FROM near_duplicates((SELECT i.name, i.phash FROM images i JOIN folds f ON f.name = i.name), max_distance => 12) n
+        JOIN folds f ON f.name = n.name GROUP BY n.cluster_id)";
+    let default_split: Vec<u64> = csv(&wh, straddling).lines().nth(1).unwrap().split(',').map(|v| v.parse().unwrap()).collect();
+    let (ok, _, err) = cytologia(&wh, &["run", &scripts[2], "--set", "near_dup_folds=true", "--set", "near_dup_distance=12"]);
+    assert!(ok, "{err}");
+    let grouped: Vec<u64> = csv(&wh, straddling).lines().nth(1).unwrap().split(',').map(|v| v.parse().unwrap()).collect();
+    assert!(grouped[0] > 0, "no near-duplicate clusters to test with: {grouped:?}");
+    assert_eq!(grouped[1], 0, "clusters straddle folds with near_dup_folds: {grouped:?} (default split: {default_split:?})");
     assert_eq!(csv(&wh, "SELECT count(*) AS n FROM folds WHERE surface_bin NOT BETWEEN 0 AND 4 OR std_bin NOT BETWEEN 0 AND 3"), "n\n0\n");
 }
 

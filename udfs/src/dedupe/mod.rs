@@ -2,6 +2,7 @@
 //! is the image family's `phash`.
 mod dedupe_phash;
 mod hamming_distance;
+mod near_duplicates;
 
 use std::sync::Arc;
 
@@ -17,5 +18,5 @@ pub fn scalar_functions() -> Vec<Arc<datafusion::logical_expr::ScalarUDF>> {
 }
 
 pub fn table_functions() -> Vec<TableFnRef> {
-    vec![Arc::new(dedupe_phash::DedupePhash)]
+    vec![Arc::new(dedupe_phash::DedupePhash), Arc::new(near_duplicates::NearDuplicates)]
 }
