@@ -10,6 +10,9 @@ pub enum Error {
     Arrow(#[from] datafusion::arrow::error::ArrowError),
     #[error("table '{table}': {message}")]
     Table { table: String, message: String },
+    /// The end of the table's Delta log cannot be read; the message says how to repair it.
+    #[error("table '{table}': {message}")]
+    DamagedLog { table: String, message: String },
     #[error("{path}: {source}")]
     Io {
         path: String,

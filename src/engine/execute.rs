@@ -31,7 +31,8 @@ impl Engine {
         }
         for r in state.resolve_table_references(statement)? {
             let name = r.table();
-            if crate::warehouse::check_name(name).is_ok() && !self.schema.has_view(name) && self.warehouse.exists(name).await? {
+            // A table that does not exist has no log to check.
+            if crate::warehouse::check_name(name).is_ok() && !self.schema.has_view(name) {
                 self.warehouse.check_log(name).await?;
             }
         }

@@ -70,7 +70,11 @@ pub fn unreadable(bytes: &[u8]) -> Option<String> {
 /// Checks the newest entries of `table`'s log: contiguous versions, and a readable last entry.
 /// `Ok(None)`: nothing wrong.
 pub async fn damage(store: &dyn ObjectStore, table: &str) -> Result<Option<Damage>> {
-    let versions = commit_versions(store, table).await?;
+    damage_in(store, table, &commit_versions(store, table).await?).await
+}
+
+/// [`damage`] for the commit versions already listed.
+pub async fn damage_in(store: &dyn ObjectStore, table: &str, versions: &[i64]) -> Result<Option<Damage>> {
     let Some(&last) = versions.last() else { return Ok(None) };
     // A gap: the entry after it cannot be applied.
     for w in versions.windows(2) {
@@ -87,16 +91,16 @@ pub async fn damage(store: &dyn ObjectStore, table: &str) -> Result<Option<Damag
 
 /// The error a damaged table gives to every statement until it is repaired.
 pub fn damaged_error(table: &str, d: &Damage) -> Error {
-    Error::table(
-        table,
-        format!(
+    Error::DamagedLog {
+        table: table.to_string(),
+        message: format!(
             "log entry {} (version {}) is damaged: {}; `cytologia repair {table}` rolls the table back to version {} and keeps the damaged entry aside",
             d.file,
             d.version,
             d.why,
             d.version - 1
         ),
-    )
+    }
 }
 
 /// What `repair` did.

@@ -78,10 +78,14 @@ impl Warehouse {
         if !self.exists(name).await? {
             return Err(Error::table(name, "no such table"));
         }
-        self.check_log(name).await?;
+        // One listing serves the damage check and the bound on `version` (Delta looks for a
+        // missing version one file at a time).
+        let versions = log::commit_versions(self.store.as_ref(), name).await?;
+        if let Some(d) = log::damage_in(self.store.as_ref(), name, &versions).await? {
+            return Err(log::damaged_error(name, &d));
+        }
         if let Some(v) = version {
-            // Delta looks for a missing version one file at a time: ask the listing first.
-            let latest = self.latest_version(name).await?.unwrap_or(-1);
+            let latest = versions.last().copied().unwrap_or(-1);
             if !(0..=latest).contains(&v) {
                 return Err(Error::table(name, format!("version {v} does not exist: versions run from 0 to {latest} (see table_history('{name}'))")));
             }

@@ -81,7 +81,7 @@ impl SchemaProvider for WarehouseSchema {
             }
             // A damaged table stays listed (information_schema reads every table) and fails
             // with its repair hint when read.
-            Err(e @ crate::error::Error::Table { .. }) if e.to_string().contains("cytologia repair") => {
+            Err(e @ crate::error::Error::DamagedLog { .. }) => {
                 return Ok(Some(Arc::new(super::damaged::DamagedTable::new(e.to_string()))));
             }
             Err(e) => return Err(DataFusionError::External(Box::new(e))),
