@@ -1,17 +1,34 @@
-//! Progress bars for long SQL work (image scans, training), drawn on stderr with rate and ETA.
-use cytologia_udfs::env::ProgressSink;
+//! Progress on stderr for long SQL work, all drawn through one `MultiProgress` so that bars
+//! and a script's statement spinner share the terminal instead of overwriting each other's
+//! line. Nothing is drawn when stderr is not a terminal (indicatif hides its draw target), and
+//! `-q` turns progress off.
+//! - `Bar`: work of a known size (image scans, training decode and steps): rate and ETA.
+//! - `Counter`: rows through a SQL function whose input size the function cannot know
+//!   (`detect`, `classify`): rows done and rate, until the statement ends.
+use std::sync::OnceLock;
+use std::time::Duration;
 
-pub struct Bar(indicatif::ProgressBar);
+use cytologia_udfs::env::ProgressSink;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+fn multi() -> &'static MultiProgress {
+    static MULTI: OnceLock<MultiProgress> = OnceLock::new();
+    MULTI.get_or_init(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()))
+}
+
+fn styled(pb: ProgressBar, template: &str, label: &str) -> ProgressBar {
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        pb.set_style(style.progress_chars("=> "));
+    }
+    pb.set_message(label.to_string());
+    multi().add(pb)
+}
+
+pub struct Bar(ProgressBar);
 
 impl Bar {
     pub fn new(label: &str, total: u64) -> Self {
-        let pb = indicatif::ProgressBar::new(total);
-        pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {per_sec} ETA {eta}") {
-            pb.set_style(style.progress_chars("=> "));
-        }
-        pb.set_message(label.to_string());
-        Bar(pb)
+        Bar(styled(ProgressBar::new(total), "{msg} [{bar:30}] {pos}/{len} {per_sec} ETA {eta}", label))
     }
 }
 
@@ -25,4 +42,28 @@ impl ProgressSink for Bar {
     fn finish(&self) {
         self.0.finish_and_clear();
     }
+}
+
+pub struct Counter(ProgressBar);
+
+impl Counter {
+    pub fn new(label: &str) -> Self {
+        Counter(styled(ProgressBar::no_length(), "{msg}: {human_pos} rows, {per_sec}, {elapsed}", label))
+    }
+}
+
+impl ProgressSink for Counter {
+    fn inc(&self, n: u64) {
+        self.0.inc(n);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+/// A spinner while a script's statement runs.
+pub fn spinner(label: &str) -> ProgressBar {
+    let pb = styled(ProgressBar::new_spinner(), "{spinner} {msg} {elapsed}", label);
+    pb.enable_steady_tick(Duration::from_millis(120));
+    pb
 }

@@ -29,6 +29,9 @@ pub struct Cli {
     /// More logging (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
+    /// No progress bars (they are drawn only when stderr is a terminal).
+    #[arg(short, long, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -70,6 +73,21 @@ enum Command {
     Repair {
         /// The table.
         table: String,
+    },
+    /// Compact tables' small files and delete the files no version within the retention
+    /// period uses (Delta optimize and vacuum); every table when none is named.
+    Maintain {
+        /// Tables to maintain (default: all).
+        tables: Vec<String>,
+        /// Keep files of versions up to this many hours old, so table_at() can read them.
+        #[arg(long, default_value_t = crate::warehouse::maintain::DEFAULT_RETENTION_HOURS)]
+        retention_hours: u64,
+        /// The size compaction aims at for each file, in MB.
+        #[arg(long, default_value_t = crate::warehouse::maintain::DEFAULT_TARGET_FILE_MB)]
+        target_file_mb: u64,
+        /// Report what would be compacted and deleted, changing nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Generate a synthetic blood-smear dataset in the challenge's formats.
     Synth {
@@ -165,7 +183,7 @@ fn install_panic_hook() {
 
 fn config(cli: &Cli) -> Config {
     let mut c = Config::default().with_warehouse(cli.warehouse.clone());
-    c.progress = true;
+    c.progress = !cli.quiet;
     if let Some(t) = cli.threads {
         c.threads = t.max(1);
     }
@@ -188,12 +206,13 @@ async fn dispatch(cli: Cli) -> Result<()> {
             let mut stdout = std::io::stdout().lock();
             for (i, s) in stmts.iter().enumerate() {
                 let out = engine.execute(&s.sql).await?;
-                if i == last {
-                    crate::output::write(out, *format, &mut stdout).await?;
+                let written = if i == last {
+                    crate::output::write(out, *format, &mut stdout).await
                 } else {
-                    let mut sink = std::io::sink();
-                    crate::output::write(out, Format::Csv, &mut sink).await?;
-                }
+                    crate::output::write(out, Format::Csv, &mut std::io::sink()).await
+                };
+                engine.finish_progress();
+                written?;
             }
             Ok(())
         }
@@ -224,6 +243,21 @@ async fn dispatch(cli: Cli) -> Result<()> {
                     }
                 }
                 None => println!("table {table}: its log is readable, nothing to repair"),
+            }
+            Ok(())
+        }
+        Command::Maintain { tables, retention_hours, target_file_mb, dry_run } => {
+            let engine = open(&cli).await?;
+            let wh = engine.warehouse();
+            let names: Vec<String> = if tables.is_empty() { wh.list_tables().await?.into_iter().collect() } else { tables.clone() };
+            let opts = crate::warehouse::maintain::MaintainOptions { retention_hours: *retention_hours, target_file_mb: *target_file_mb, dry_run: *dry_run };
+            for name in &names {
+                let m = wh.maintain(name, &opts).await?;
+                let deleted = if opts.dry_run { "would delete" } else { "deleted" };
+                println!(
+                    "table {}: {} data files -> {} (version {}); {deleted} {} unused files",
+                    m.table, m.files_before, m.files_after, m.version, m.files_deleted
+                );
             }
             Ok(())
         }

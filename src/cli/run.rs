@@ -2,7 +2,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -27,7 +27,7 @@ pub async fn run_text(engine: &Engine, file: &str, text: &str, params: &BTreeMap
         bound.push(crate::script::Statement { sql, ..stmt });
     }
     for stmt in bound {
-        let spinner = spinner(&format!("{}:{}", short(file), stmt.line));
+        let spinner = crate::progress::spinner(&format!("{}:{}", short(file), stmt.line));
         let started = Instant::now();
         let result = async {
             let o = engine.execute(&stmt.sql).await?;
@@ -35,6 +35,7 @@ pub async fn run_text(engine: &Engine, file: &str, text: &str, params: &BTreeMap
         }
         .await;
         spinner.finish_and_clear();
+        engine.finish_progress();
         result.map_err(|e| Error::Script { file: file.into(), line: stmt.line, message: e.to_string() })?;
         tracing::info!("{file}:{} done in {:.2?}", stmt.line, started.elapsed());
     }
@@ -43,16 +44,4 @@ pub async fn run_text(engine: &Engine, file: &str, text: &str, params: &BTreeMap
 
 fn short(file: &str) -> String {
     Path::new(file).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| file.to_string())
-}
-
-/// A spinner on stderr while a statement runs (hidden when stderr is not a terminal).
-fn spinner(label: &str) -> indicatif::ProgressBar {
-    let pb = indicatif::ProgressBar::new_spinner();
-    pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
-        pb.set_style(style);
-    }
-    pb.set_message(label.to_string());
-    pb.enable_steady_tick(Duration::from_millis(120));
-    pb
 }

@@ -96,7 +96,9 @@ async fn statement(engine: &Engine, sql: &str, format: Format, timing: bool) -> 
     let started = Instant::now();
     let work = async {
         let out = engine.execute(sql).await?;
-        crate::output::write(out, format, &mut std::io::stdout().lock()).await
+        let written = crate::output::write(out, format, &mut std::io::stdout().lock()).await;
+        engine.finish_progress();
+        written
     };
     tokio::select! {
         r = work => match r {

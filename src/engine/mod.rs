@@ -26,6 +26,7 @@ pub struct Engine {
     ctx: SessionContext,
     warehouse: Arc<Warehouse>,
     schema: Arc<WarehouseSchema>,
+    env: Arc<WarehouseEnv>,
 }
 
 /// Builds the engine for `config`: opens (or creates) the warehouse, registers every function,
@@ -55,11 +56,12 @@ pub async fn build(config: &Config) -> Result<Engine> {
         schema: schema.clone(),
         ctx: OnceLock::new(),
         config_progress: config.progress,
+        counters: Default::default(),
     });
     cytologia_udfs::register_all(&ctx, env.clone())?;
     let _ = env.ctx.set(ctx.clone());
 
-    let engine = Engine { ctx, warehouse, schema };
+    let engine = Engine { ctx, warehouse, schema, env };
     engine.load_views().await?;
     for line in crate::catalog::migrate::upgrade(&engine).await? {
         if line.starts_with("catalog ") {
@@ -82,6 +84,11 @@ impl Engine {
 
     pub fn warehouse(&self) -> &Arc<Warehouse> {
         &self.warehouse
+    }
+
+    /// Closes the row counters of the statement that ended (`detect`, `classify`).
+    pub fn finish_progress(&self) {
+        self.env.finish_progress();
     }
 
     async fn load_views(&self) -> Result<()> {

@@ -4,6 +4,7 @@
 mod damaged;
 mod durable;
 pub mod log;
+pub mod maintain;
 #[cfg(feature = "s3")]
 mod s3;
 mod schema;

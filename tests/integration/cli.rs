@@ -275,3 +275,41 @@ fn init_is_idempotent_and_creates_the_shared_tables() {
     assert_eq!(csv(&wh, "SELECT count(*) AS n, min(id) AS lo, max(id) AS hi FROM classes"), "n,lo,hi\n23,0,22\n");
     assert_eq!(csv(&wh, "SELECT count(*) AS n FROM table_history(classes)"), "n\n1\n");
 }
+
+#[test]
+fn maintain_compacts_small_commits_and_vacuums_within_retention() {
+    let dir = tempfile::tempdir().unwrap();
+    let wh = dir.path().join("wh");
+    let mut sql = String::from("CREATE TABLE t AS SELECT 1 AS x");
+    for x in 2..=10 {
+        sql.push_str(&format!("; INSERT INTO t VALUES ({x})"));
+    }
+    csv(&wh, &sql);
+    let sum = |sql: &str| csv(&wh, sql).lines().nth(1).unwrap_or_default().to_string();
+    assert_eq!(sum("SELECT sum(x) AS s FROM t"), "55");
+
+    // A dry run changes nothing.
+    let (ok, out, err) = cytologia(&wh, &["-q", "maintain", "t", "--dry-run"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("table t: 10 data files -> 10 (version 9); would delete 0 unused files"), "{out}");
+
+    // Compaction: one file, the same rows, one more version; the old files stay for the
+    // retention period, so an old version still reads.
+    let (ok, out, err) = cytologia(&wh, &["maintain"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("table t: 10 data files -> 1 (version 10); deleted 0 unused files"), "{out}");
+    assert_eq!(sum("SELECT sum(x) AS s FROM t"), "55");
+    assert_eq!(sum("SELECT sum(x) AS s FROM table_at(t, version => 3)"), "10");
+
+    // With no retention, the files only old versions used are deleted; the latest reads.
+    let (ok, out, err) = cytologia(&wh, &["maintain", "t", "--retention-hours", "0"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("table t: 1 data files -> 1 (version"), "{out}");
+    assert!(out.contains("deleted 10 unused files"), "{out}");
+    assert_eq!(sum("SELECT sum(x) AS s FROM t"), "55");
+    let (ok, _, _) = cytologia(&wh, &["sql", "SELECT sum(x) FROM table_at(t, version => 3)"]);
+    assert!(!ok, "version 3's files are gone");
+
+    let (ok, _, err) = cytologia(&wh, &["maintain", "missing"]);
+    assert!(!ok && err.contains("missing") && err.contains("no such table"), "{err}");
+}

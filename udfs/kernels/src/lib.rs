@@ -14,6 +14,7 @@ pub mod folds;
 pub mod image;
 pub mod imagenet;
 pub mod ingest;
+pub mod machine;
 pub mod rng;
 pub mod vector;
 pub mod yolox;

@@ -36,7 +36,7 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
         "A registered classifier's name (a constant, or a column to run several models, e.g. from a join with `models`); NULL = the default classifier.",
     )
     .with_argument("tta", "'none' or 'hflip'. Default: 'none'.")
-    .with_argument("batch_size", "Images per inference call. Default: 32.")
+    .with_argument("batch_size", "Images per inference call, capped by memory (an eighth of the machine's, and three quarters of a GPU's free memory); a batch that runs out of memory is split in half and run again. Default: 32.")
     .with_argument("device", "'auto', 'cpu' or 'cuda[:N]'. Default: 'auto'.")
     .with_argument("threads", "Intra-op threads; 0 = one single-threaded session per core. Default: 0.")
     .with_sql_example("SELECT name, argmax(classify(crop, 'clf_fold0', 'hflip')) AS class_id FROM detect(images);")
@@ -157,6 +157,7 @@ impl AsyncScalarUDFImpl for Classify {
         })
         .await
         .map_err(|e| DataFusionError::Execution(format!("{NAME}(): {e}")))??;
+        env.rows_progress(NAME).inc(n as u64);
         Ok(ColumnarValue::Array(out))
     }
 }

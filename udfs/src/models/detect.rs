@@ -48,7 +48,7 @@ static SIG: LazyLock<TableFnSignature> = LazyLock::new(|| TableFnSignature {
             "batch_size",
             ParamKind::Int,
             ScalarValue::Int64(Some(0)),
-            "images per inference call; 0 = automatic (1 on CPU, where a pool of single-threaded sessions runs images side by side; 16 on CUDA)",
+            "images per inference call; 0 = automatic (1 on CPU, where a pool of single-threaded sessions runs images side by side; on CUDA as many as three quarters of the free device memory holds, at most 64); every batch is capped by memory, and one that runs out of memory is split in half and run again",
         ),
         Param::optional("device", ParamKind::Str, ScalarValue::Utf8(None), "'auto', 'cpu' or 'cuda[:N]'; NULL = the engine's setting"),
         Param::optional("threads", ParamKind::Int, ScalarValue::Int64(Some(0)), "intra-op threads; 0 = one single-threaded session per core"),

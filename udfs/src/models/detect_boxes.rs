@@ -133,6 +133,8 @@ impl AsyncScalarUDFImpl for DetectBoxes {
         })
         .await
         .map_err(|e| DataFusionError::Execution(format!("{NAME}(): {e}")))??;
+        // The table function `detect` and the scalar form count in one display.
+        env.rows_progress("detect").inc(args.number_rows as u64);
         Ok(ColumnarValue::Array(out))
     }
 }

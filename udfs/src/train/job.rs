@@ -30,8 +30,9 @@ pub trait Record: Send + 'static {
     fn checkpoint(&self) -> Option<&str>;
     /// The metrics stored with the registered model.
     fn metrics(&self) -> serde_json::Value;
-    /// The output row.
-    fn batch(&self, model: &str, fold: i64) -> Result<RecordBatch>;
+    /// The output row; `skipped_rows` counts the input rows skipped because their image cannot
+    /// be decoded.
+    fn batch(&self, model: &str, fold: i64, skipped_rows: i64) -> Result<RecordBatch>;
 }
 
 enum Msg<R> {
@@ -46,7 +47,8 @@ pub struct Reporter<R> {
 }
 
 impl<R> Reporter<R> {
-    /// Data is prepared: `inputs` (row counts) join the lineage; the stream starts.
+    /// Data is prepared: `inputs` (row counts; `skipped_rows`, when rows were skipped, also
+    /// goes into every output row) join the lineage; the stream starts.
     pub fn ready(&self, inputs: serde_json::Value) {
         if let Some(tx) = self.ready.lock().ok().and_then(|mut r| r.take()) {
             let _ = tx.send(inputs);
@@ -72,6 +74,7 @@ pub struct Running<R> {
     template: ModelInfo,
     previous: Option<String>,
     fold: i64,
+    skipped_rows: i64,
 }
 
 /// `function(): message`, unless the message already names it.
@@ -152,6 +155,10 @@ pub struct CommonOptions {
     pub seed: u64,
     pub is_default: bool,
     pub checkpoint_dir: std::path::PathBuf,
+    /// Bytes of decoded pictures the run keeps in memory (`cache_mb`).
+    pub cache_bytes: usize,
+    /// Stop after this many steps (`max_steps`).
+    pub max_steps: Option<usize>,
     /// The tables the input scans, for lineage.
     pub tables: Vec<String>,
 }
@@ -191,6 +198,16 @@ impl CommonOptions {
             seed: a.i64("seed")? as u64,
             is_default: a.bool("is_default").unwrap_or(false),
             checkpoint_dir: checkpoint_dir(a.opt_str("checkpoint_dir"), env),
+            cache_bytes: match a.opt_i64("cache_mb") {
+                None => cytologia_train::store::default_budget(),
+                Some(mb) if mb < 0 => return Err(plan_err(function, format!("option 'cache_mb' must be at least 0, got {mb}"))),
+                Some(mb) => (mb as usize).saturating_mul(1 << 20),
+            },
+            max_steps: match a.opt_i64("max_steps") {
+                None => None,
+                Some(n) if n < 1 => return Err(plan_err(function, format!("option 'max_steps' must be at least 1, got {n}"))),
+                Some(n) => Some(n as usize),
+            },
             tables: scanned_tables(input)?,
         })
     }
@@ -287,12 +304,13 @@ pub async fn launch<R: Record>(
             });
         }
     };
+    let skipped_rows = inputs.get("skipped_rows").and_then(|v| v.as_i64()).unwrap_or(0);
     let mut lineage = serde_json::json!({"tables": versions});
     if let (Some(l), serde_json::Value::Object(extra)) = (lineage.as_object_mut(), inputs) {
         l.extend(extra);
     }
     template.inputs = Some(lineage.to_string());
-    Ok(Running { function, rx, env, template, previous: None, fold })
+    Ok(Running { function, rx, env, template, previous: None, fold, skipped_rows })
 }
 
 fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
@@ -333,7 +351,7 @@ async fn emit<R: Record>(st: &mut Running<R>, row: R) -> Result<RecordBatch> {
             let _ = std::fs::remove_file(&old);
         }
     }
-    row.batch(&st.template.name, st.fold)
+    row.batch(&st.template.name, st.fold, st.skipped_rows)
 }
 
 /// The logical plan of one training call: a one-partition streaming table whose stream runs

@@ -1,12 +1,14 @@
 //! Family `train`: training as table functions. The loops, loaders and datasets are
 //! `cytologia_train`, the networks `cytologia_nn`; here are the SQL adapters: the input rows
-//! turned into datasets (`classifier_rows`, `detector_rows`, in a canonical order), the job
+//! turned into datasets (`classifier_rows`, `detector_rows`, in a canonical order; `prepared`:
+//! what their first pass found), the job
 //! machinery that streams evaluations and registers checkpoints (`job`), and one file per
 //! function.
 pub(crate) mod canonical_order;
 mod classifier_rows;
 mod detector_rows;
 mod job;
+mod prepared;
 mod train_classifier;
 mod train_detector;
 

@@ -32,7 +32,9 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
          taken with margin 16), `label` (class id) or `labels` (list of ids: a multi-label model, \
          focal BCE, F1 at sigmoid > 0.5), `fold`, optional `background` (bool: a random square is \
          cut from the image each epoch, as the winning recipe's background images). Rows of the held-out \
-         `fold` validate, the rest train. Recipe: Lanczos-4 resize, the winning recipe's augmentations, \
+         `fold` validate, the rest train. Images stay encoded in memory and each picture is made \
+         when a batch needs it, through a cache of `cache_mb`; an image that cannot be decoded \
+         skips its row, counted in `skipped_rows` and named in a warning. Recipe: Lanczos-4 resize, the winning recipe's augmentations, \
          ImageNet normalisation, MixUp/CutMix, AdamW (weight decay 0.01), cosine schedule per \
          epoch. Each improvement is written atomically as safetensors and registered in `models` \
          (format 'safetensors', with the call's arguments, the input tables' versions and the \
@@ -83,6 +85,18 @@ static SIG: LazyLock<TableFnSignature> = LazyLock::new(|| {
             ),
             Param::optional("seed", ParamKind::Int, i(42), "seed of initialisation, order, augmentation and mixing"),
             Param::optional("threads", ParamKind::Int, i(0), "libtorch threads; 0 = every core"),
+            Param::optional(
+                "cache_mb",
+                ParamKind::Int,
+                ScalarValue::Int64(None),
+                "megabytes of decoded pictures kept in memory (the rest are decoded when used); NULL = an eighth of the machine's memory, 0 = none",
+            ),
+            Param::optional(
+                "max_steps",
+                ParamKind::Int,
+                ScalarValue::Int64(None),
+                "stop after this many training steps, with an evaluation there (the schedule stays the full run's); NULL = every epoch",
+            ),
             Param::optional("evals_per_epoch", ParamKind::Int, i(2), "validations per epoch (the winning recipe: 2)"),
             Param::optional(
                 "checkpoint_dir",
@@ -111,6 +125,7 @@ pub fn schema() -> SchemaRef {
         f("loader_wait_s", DataType::Float64, false),
         f("best", DataType::Boolean, false),
         f("checkpoint", DataType::Utf8, true),
+        f("skipped_rows", DataType::Int64, false),
     ]))
 }
 
@@ -167,7 +182,7 @@ impl Call {
             "architecture": architecture, "input_size": input_size, "num_classes": a.opt_i64("num_classes"), "fold": common.fold,
             "epochs": a.i64("epochs")?, "batch_size": a.i64("batch_size")?, "lr": lr, "weight_decay": a.f64("weight_decay")?,
             "loss": a.opt_str("loss"), "mix": a.str("mix")?, "augment": a.str("augment")?, "init": common.init,
-            "device": a.opt_str("device"), "precision": a.str("precision")?, "seed": common.seed, "evals_per_epoch": a.i64("evals_per_epoch")?,
+            "device": a.opt_str("device"), "precision": a.str("precision")?, "seed": common.seed, "max_steps": common.max_steps, "evals_per_epoch": a.i64("evals_per_epoch")?,
         });
         let cfg = TrainConfig {
             name: common.name.clone(),
@@ -185,6 +200,7 @@ impl Call {
             evals_per_epoch: pos("evals_per_epoch", 1)? as usize,
             checkpoint_dir: common.checkpoint_dir.clone(),
             precision: Precision::Fp32,
+            max_steps: common.max_steps,
         };
         Ok(Call {
             common,
@@ -233,25 +249,36 @@ async fn start(mut call: Call, input: LogicalPlan, env: EnvRef) -> Result<job::R
     call.cfg.init = run.init.map_or(Init::Random, Init::Weights);
     call.cfg.device = run.device;
     call.cfg.precision = Precision::parse(&call.precision, call.cfg.device).map_err(exec_err)?;
-    // The whole input is needed before the first step (shuffling, folds).
+    // The index needs every row before the first step (shuffling, folds); images stay encoded
+    // until the picture store decodes them.
     let all = crate::tablefn::collect_all(env.as_ref(), input).await?;
     let architecture = Arch::parse(&call.cfg.architecture).map_err(exec_err)?.1;
     let model = job::ModelKind { architecture, input_size: call.input_size, classes: class_names, preset: "imagenet", decoded: None };
     let template = call.common.template(task, model, call.args.clone());
-    let decode = env.progress(&format!("{NAME}: decoding {} rows", all.num_rows()), all.num_rows() as u64);
+    let rows = all.num_rows();
+    let decode = env.progress(&format!("{NAME}: checking {rows} rows"), rows as u64);
     let env2 = env.clone();
     let label = format!("{NAME}: {}", call.cfg.name);
-    let (size, fold, cfg) = (call.input_size, call.common.fold, call.cfg.clone());
+    let (size, fold, cfg, cache_bytes) = (call.input_size, call.common.fold, call.cfg.clone(), call.common.cache_bytes);
     job::launch(NAME, env, template, &call.common, run.versions, move |rep: &job::Reporter<EvalRow>| {
-        let ds = classifier_rows::prepare(&all, size, classes, fold, &|n| decode.inc(n))?;
+        let prepared = classifier_rows::prepare(&all, size, classes, fold, cache_bytes, &|n| decode.inc(n))?;
         decode.finish();
+        // The store keeps the image column; the other columns go.
         drop(all);
+        if let Some(w) = prepared.warning(NAME, rows) {
+            eprintln!("{w}");
+        }
+        let ds = prepared.data;
         let (net, report) = trainer::build_net(&cfg, &ds)?;
         if let Some(r) = report.filter(|r| r.head_reinitialised) {
             eprintln!("notice: {NAME}(): the initial weights' head does not fit {classes} classes; it starts from a fresh head ({} tensors loaded)", r.loaded);
         }
-        let steps = (ds.train.len().div_ceil(cfg.batch_size) * cfg.epochs) as u64;
-        rep.ready(serde_json::json!({"train_rows": ds.train.len(), "val_rows": ds.val.len()}));
+        let steps = (ds.train.len().div_ceil(cfg.batch_size) * cfg.epochs).min(cfg.max_steps.unwrap_or(usize::MAX)) as u64;
+        let cache = ds.store.stats();
+        rep.ready(serde_json::json!({
+            "train_rows": ds.train.len(), "val_rows": ds.val.len(), "skipped_rows": prepared.skipped.len(),
+            "cached_pictures": cache.pictures, "cache_mb": cache.budget_bytes >> 20,
+        }));
         let bar = env2.progress(&format!("{label} ({} training rows, {} validation rows)", ds.train.len(), ds.val.len()), steps);
         let r = trainer::train(Arc::new(ds), &cfg, net, &mut |row| Ok(rep.report(row)), &|| rep.cancelled(), &|| bar.inc(1));
         bar.finish();
@@ -269,7 +296,7 @@ impl job::Record for EvalRow {
         serde_json::json!({"val_f1": self.val_f1, "val_loss": self.val_loss, "train_loss": self.train_loss, "epoch": self.epoch, "step": self.step})
     }
 
-    fn batch(&self, model: &str, fold: i64) -> Result<RecordBatch> {
+    fn batch(&self, model: &str, fold: i64, skipped_rows: i64) -> Result<RecordBatch> {
         let row = self;
         let col = |v: f64| -> ArrayRef { Arc::new(Float64Array::from(vec![v])) };
         RecordBatch::try_new(
@@ -288,6 +315,7 @@ impl job::Record for EvalRow {
                 col(row.loader_wait_s),
                 Arc::new(BooleanArray::from(vec![row.checkpoint.is_some()])),
                 Arc::new(StringArray::from(vec![row.checkpoint.clone()])),
+                Arc::new(Int64Array::from(vec![skipped_rows])),
             ],
         )
         .map_err(Into::into)

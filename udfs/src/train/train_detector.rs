@@ -29,7 +29,10 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
          seconds, training-step throughput (images/s from the fourth step), and whether it became \
          the best checkpoint. Input rows: `image` (bytes, \
          pixel struct or path), `fold`, `boxes` (list of structs with x1, y1, x2, y2 in pixels and an \
-         optional integer `class`; empty or NULL for a background image). Recipe: SimOTA assignment, \
+         optional integer `class`; empty or NULL for a background image). Images stay encoded in \
+         memory and are decoded when a batch needs them, through a cache of `cache_mb`; an image \
+         that cannot be decoded skips its row, counted in `skipped_rows` and named in a warning. \
+         Recipe: SimOTA assignment, \
          mosaic (p 1.0) + random affine (degrees 30, translate 0.1, scale 0.1-2, shear 2) + mixup \
          (p 0.8), HSV (p 0.05), flips, multiscale sizes, the last `no_aug_epochs` without mosaic/mixup \
          and with L1 loss; SGD Nesterov 0.9, weight decay 5e-4, lr = lr_per_image x batch with warm-up \
@@ -77,6 +80,18 @@ static SIG: LazyLock<TableFnSignature> = LazyLock::new(|| {
             Param::optional("seed", ParamKind::Int, i(42), "seed of initialisation, order, sizes and augmentation"),
             Param::optional("threads", ParamKind::Int, i(0), "libtorch threads; 0 = every core"),
             Param::optional(
+                "cache_mb",
+                ParamKind::Int,
+                ScalarValue::Int64(None),
+                "megabytes of decoded pictures kept in memory (the rest are decoded when used); NULL = an eighth of the machine's memory, 0 = none",
+            ),
+            Param::optional(
+                "max_steps",
+                ParamKind::Int,
+                ScalarValue::Int64(None),
+                "stop after this many training steps, with an evaluation there (the schedule stays the full run's); NULL = every epoch",
+            ),
+            Param::optional(
                 "checkpoint_dir",
                 ParamKind::Str,
                 ScalarValue::Utf8(None),
@@ -107,6 +122,7 @@ pub fn schema() -> SchemaRef {
         f("images_per_s", DataType::Float64, true),
         f("best", DataType::Boolean, false),
         f("checkpoint", DataType::Utf8, true),
+        f("skipped_rows", DataType::Int64, false),
     ]))
 }
 
@@ -148,7 +164,7 @@ impl Call {
             "preset": preset.name, "input_size": input_size, "num_classes": a.i64("num_classes")?, "fold": common.fold,
             "epochs": epochs, "batch_size": a.i64("batch_size")?, "no_aug_epochs": no_aug_epochs, "warmup_epochs": a.i64("warmup_epochs")?,
             "lr_per_image": lr, "weight_decay": a.f64("weight_decay")?, "multiscale_range": range, "mosaic": a.bool("mosaic")?,
-            "ema": a.bool("ema")?, "eval_interval": a.i64("eval_interval")?, "init": common.init, "device": a.opt_str("device"), "seed": common.seed,
+            "ema": a.bool("ema")?, "eval_interval": a.i64("eval_interval")?, "init": common.init, "device": a.opt_str("device"), "seed": common.seed, "max_steps": common.max_steps,
         });
         let mut aug = SEED_AUG;
         if !a.bool("mosaic")? {
@@ -174,6 +190,7 @@ impl Call {
             seed: common.seed,
             checkpoint_dir: common.checkpoint_dir.clone(),
             aug,
+            max_steps: common.max_steps,
         };
         Ok(Call { common, cfg, args })
     }
@@ -212,16 +229,26 @@ async fn start(mut call: Call, input: LogicalPlan, env: EnvRef) -> Result<job::R
         decoded: Some(false),
     };
     let template = call.common.template(Task::Detector, model, call.args.clone());
-    let decode = env.progress(&format!("{NAME}: decoding {} images", all.num_rows()), all.num_rows() as u64);
+    let rows = all.num_rows();
+    let decode = env.progress(&format!("{NAME}: checking {rows} images"), rows as u64);
     let env2 = env.clone();
-    let (fold, cfg) = (call.common.fold, call.cfg.clone());
+    let (fold, cfg, cache_bytes) = (call.common.fold, call.cfg.clone(), call.common.cache_bytes);
     job::launch(NAME, env, template, &call.common, run.versions, move |rep: &job::Reporter<DetRow>| {
-        let ds = detector_rows::prepare(&all, classes, fold, &|n| decode.inc(n))?;
+        let prepared = detector_rows::prepare(&all, classes, fold, cache_bytes, &|n| decode.inc(n))?;
         decode.finish();
+        // The store keeps the image column; the other columns go.
         drop(all);
+        if let Some(w) = prepared.warning(NAME, rows) {
+            eprintln!("{w}");
+        }
+        let ds = prepared.data;
         let boxes: usize = ds.train.iter().map(|s| s.labels.len()).sum();
-        let steps = (ds.train.len().div_ceil(cfg.batch_size) * cfg.epochs) as u64;
-        rep.ready(serde_json::json!({"train_images": ds.train.len(), "train_boxes": boxes, "val_images": ds.val.len()}));
+        let steps = (ds.train.len().div_ceil(cfg.batch_size) * cfg.epochs).min(cfg.max_steps.unwrap_or(usize::MAX)) as u64;
+        let cache = ds.store.stats();
+        rep.ready(serde_json::json!({
+            "train_images": ds.train.len(), "train_boxes": boxes, "val_images": ds.val.len(), "skipped_rows": prepared.skipped.len(),
+            "cached_pictures": cache.pictures, "cache_mb": cache.budget_bytes >> 20,
+        }));
         let bar =
             env2.progress(&format!("{NAME}: {} ({} training images, {boxes} boxes; {} validation images)", cfg.name, ds.train.len(), ds.val.len()), steps);
         let r = trainer::train(Arc::new(ds), &cfg, &mut |row| Ok(rep.report(row)), &|| rep.cancelled(), &|| bar.inc(1));
@@ -240,7 +267,7 @@ impl job::Record for DetRow {
         serde_json::json!({"val_ap": self.val_ap, "val_ap50": self.val_ap50, "loss": self.loss, "epoch": self.epoch, "step": self.step})
     }
 
-    fn batch(&self, model: &str, fold: i64) -> Result<RecordBatch> {
+    fn batch(&self, model: &str, fold: i64, skipped_rows: i64) -> Result<RecordBatch> {
         let col = |v: f64| -> ArrayRef { Arc::new(Float64Array::from(vec![v])) };
         RecordBatch::try_new(
             schema(),
@@ -261,6 +288,7 @@ impl job::Record for DetRow {
                 Arc::new(Float64Array::from(vec![(!self.images_per_s.is_nan()).then_some(self.images_per_s)])),
                 Arc::new(BooleanArray::from(vec![self.checkpoint.is_some()])),
                 Arc::new(StringArray::from(vec![self.checkpoint.clone()])),
+                Arc::new(Int64Array::from(vec![skipped_rows])),
             ],
         )
         .map_err(Into::into)

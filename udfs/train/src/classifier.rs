@@ -43,6 +43,9 @@ pub struct TrainConfig {
     pub evals_per_epoch: usize,
     pub checkpoint_dir: std::path::PathBuf,
     pub precision: cytologia_nn::autocast::Precision,
+    /// Stop after this many steps (with an evaluation there), e.g. to time a run too long to
+    /// finish; the schedule stays the full run's.
+    pub max_steps: Option<usize>,
 }
 
 /// One evaluation, as a row of train_classifier()'s output.
@@ -120,7 +123,7 @@ pub fn train(
                 return Ok(());
             }
             let t0 = Instant::now();
-            let b = rx.recv().map_err(|_| TrainError::Other("the batch loader stopped".into()))?;
+            let b = rx.recv().map_err(|_| TrainError::Other("the batch loader stopped".into()))??;
             let t1 = Instant::now();
             wait += (t1 - t0).as_secs_f64();
             let bn = b.n as i64;
@@ -155,7 +158,8 @@ pub fn train(
                 train_time += t0.elapsed().as_secs_f64();
             }
             on_step();
-            if points.contains(&s) {
+            let last = cfg.max_steps.is_some_and(|m| step as usize >= m);
+            if points.contains(&s) || last {
                 let (val_loss, val_f1, _) = evaluate(&net, &ds, cfg)?;
                 let is_best = val_f1 > best || (best.is_nan() && !val_f1.is_nan());
                 let checkpoint = if is_best {
@@ -176,7 +180,7 @@ pub fn train(
                     loader_wait_s: wait,
                     checkpoint,
                 };
-                if !report(row)? {
+                if !report(row)? || last {
                     return Ok(());
                 }
             }
@@ -193,7 +197,7 @@ pub fn evaluate(net: &Net, ds: &Dataset, cfg: &TrainConfig) -> Result<(f64, f64,
     let mut logits = Vec::with_capacity(ds.val.len() * c);
     let mut loss_sum = 0f64;
     for chunk in idx.chunks(cfg.batch_size.max(1)) {
-        let b = loader::make_batch(ds, Split::Val, chunk, false, cfg.seed, 0);
+        let b = loader::make_batch(ds, Split::Val, chunk, false, cfg.seed, 0)?;
         let bn = b.n as i64;
         let x = net.layout(&Tensor::from_slice(&b.x).view([bn, 3, size, size]).to_device(cfg.device));
         let y = Tensor::from_slice(&b.y).view([bn, c as i64]).to_device(cfg.device);

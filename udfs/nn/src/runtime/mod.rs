@@ -1,6 +1,7 @@
 //! Model runtimes behind one trait (`model_runtime::ModelRuntime`): ONNX Runtime, TorchScript
 //! and the project's own networks from safetensors weights on libtorch; device choice and the
-//! session cache.
+//! session cache; the batch size chosen from memory (`batching`).
+pub mod batching;
 pub mod device;
 pub mod model_runtime;
 pub mod onnx;

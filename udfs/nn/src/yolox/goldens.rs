@@ -136,9 +136,13 @@ fn targets(labels: &Value) -> Vec<Tensor> {
 }
 
 fn check_losses(what: &str, l: &Losses, want: &Value) {
+    // Each term is a float32 sum over thousands of anchors; libtorch's AVX-512 kernels sum in
+    // another order than the AVX2 ones the goldens were made with (1.3e-4 apart on an AVX-512
+    // EPYC), so the bound is 3e-4 relative: an assignment or formula error moves a term by
+    // percents.
     let close = |term: &str, ours: f64, key: &str| {
         let theirs = want[key].as_f64().unwrap();
-        assert!((ours - theirs).abs() <= 1e-4 * theirs.abs().max(1.0), "{what} {term}: ours {ours}, YOLOX {theirs}");
+        assert!((ours - theirs).abs() <= 3e-4 * theirs.abs().max(1.0), "{what} {term}: ours {ours}, YOLOX {theirs}");
     };
     close("total", l.total.double_value(&[]), "total_loss");
     close("iou (x5)", l.iou, "iou_loss");
@@ -181,8 +185,10 @@ fn check_training(name: &str) {
             continue;
         }
         let b = want["image"].as_i64().unwrap();
-        // Network outputs match to 1e-4, and so do the IoUs of their boxes.
-        check_assignment(&format!("{name} image {b}"), &raw, &gr, &tg[b as usize], b, want, 1e-4);
+        // Network outputs match to 1e-4 of their largest value; the IoUs of their boxes to 5e-4
+        // (1.4e-4 apart when libtorch runs its AVX-512 kernels, the goldens being made with
+        // AVX2 ones). The assignment itself must be identical.
+        check_assignment(&format!("{name} image {b}"), &raw, &gr, &tg[b as usize], b, want, 5e-4);
     }
 }
 

@@ -6,6 +6,7 @@ use crate::error::{Result, UdfError};
 use crate::image::value::ImageColumn;
 use crate::models::registry::ModelInfo;
 use cytologia_kernels::imagenet;
+use cytologia_nn::runtime::batching;
 use cytologia_nn::runtime::model_runtime::{self, Tensor};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,43 +38,44 @@ pub fn classify(images: &ImageColumn, info: &ModelInfo, o: &ClassifyOptions) -> 
     let rt = model_runtime::open(&info.verified_file()?, &o.device, o.threads, "fp32")?;
     let rows: Vec<usize> = (0..images.len()).filter(|&i| images.get(i).is_some()).collect();
     let views = if o.tta == Tta::Hflip { 2 } else { 1 };
-    let per_batch: Vec<Vec<(usize, Vec<f32>)>> = rows
-        .par_chunks(o.batch_size)
-        .map(|chunk| -> Result<Vec<(usize, Vec<f32>)>> {
-            let plane = 3 * size * size;
-            let n = chunk.len();
-            let mut input = vec![0f32; plane * n * views];
-            for (k, &i) in chunk.iter().enumerate() {
-                let item = images.get(i).ok_or_else(|| UdfError::Other(format!("row {i} vanished")))?;
-                let rgb = item.rgb().map_err(|e| UdfError::Other(format!("{}: {e}", item.describe(i))))?;
-                imagenet::preprocess(&rgb, size, false, &mut input[k * plane..(k + 1) * plane]);
-                if views == 2 {
-                    // The mirrored copies follow the originals in the same batch.
-                    imagenet::preprocess(&rgb, size, true, &mut input[(n + k) * plane..(n + k + 1) * plane]);
-                }
+    // The batch asked for, capped by memory; a batch that runs out of memory is run in halves.
+    let device = rt.device();
+    let batch = batching::choose(o.batch_size, o.batch_size, device, batching::per_image_bytes(size, views), batching::Budget::of_machine(device));
+    let run = |chunk: &[usize]| -> Result<Vec<(usize, Vec<f32>)>> {
+        let plane = 3 * size * size;
+        let n = chunk.len();
+        let mut input = vec![0f32; plane * n * views];
+        for (k, &i) in chunk.iter().enumerate() {
+            let item = images.get(i).ok_or_else(|| UdfError::Other(format!("row {i} vanished")))?;
+            let rgb = item.rgb().map_err(|e| UdfError::Other(format!("{}: {e}", item.describe(i))))?;
+            imagenet::preprocess(&rgb, size, false, &mut input[k * plane..(k + 1) * plane]);
+            if views == 2 {
+                // The mirrored copies follow the originals in the same batch.
+                imagenet::preprocess(&rgb, size, true, &mut input[(n + k) * plane..(n + k + 1) * plane]);
             }
-            let out = rt.run(&Tensor { shape: vec![n * views, 3, size, size], data: input })?;
-            if out.shape.len() != 2 || out.shape[0] != n * views {
-                return Err(UdfError::Other(format!("model '{}' returned {:?}, expected [{}, classes]", info.name, out.shape, n * views)));
-            }
-            let c = out.shape[1];
-            Ok(chunk
-                .iter()
-                .enumerate()
-                .map(|(k, &i)| {
-                    let a = &out.data[k * c..(k + 1) * c];
-                    let logits = if views == 2 {
-                        let b = &out.data[(n + k) * c..(n + k + 1) * c];
-                        // torch's mean of two float32 values: exact sum, halved, rounded once.
-                        a.iter().zip(b).map(|(x, y)| ((*x as f64 + *y as f64) * 0.5) as f32).collect()
-                    } else {
-                        a.to_vec()
-                    };
-                    (i, logits)
-                })
-                .collect())
-        })
-        .collect::<Result<_>>()?;
+        }
+        let out = rt.run(&Tensor { shape: vec![n * views, 3, size, size], data: input })?;
+        if out.shape.len() != 2 || out.shape[0] != n * views {
+            return Err(UdfError::Other(format!("model '{}' returned {:?}, expected [{}, classes]", info.name, out.shape, n * views)));
+        }
+        let c = out.shape[1];
+        Ok(chunk
+            .iter()
+            .enumerate()
+            .map(|(k, &i)| {
+                let a = &out.data[k * c..(k + 1) * c];
+                let logits = if views == 2 {
+                    let b = &out.data[(n + k) * c..(n + k + 1) * c];
+                    // torch's mean of two float32 values: exact sum, halved, rounded once.
+                    a.iter().zip(b).map(|(x, y)| ((*x as f64 + *y as f64) * 0.5) as f32).collect()
+                } else {
+                    a.to_vec()
+                };
+                (i, logits)
+            })
+            .collect())
+    };
+    let per_batch: Vec<Vec<(usize, Vec<f32>)>> = rows.par_chunks(batch).map(|chunk| batching::run_halving("classify", chunk, &run)).collect::<Result<_>>()?;
     let mut out: Vec<Option<Vec<f32>>> = (0..images.len()).map(|_| None).collect();
     for (i, l) in per_batch.into_iter().flatten() {
         out[i] = Some(l);

@@ -1,10 +1,13 @@
-//! A detector's training data in memory: decoded images with their labelled boxes.
-use cytologia_kernels::augment::Rgb;
+//! A detector's training data: an index of images (a key into the picture store, the image's
+//! size and its labelled boxes) whose pixels the store decodes on demand.
 use cytologia_kernels::augment::yolox::Label;
+
+use crate::store::Store;
 
 #[derive(Debug, Clone)]
 pub struct Sample {
-    pub image: Rgb,
+    /// The image's key in the dataset's store.
+    pub key: usize,
     pub labels: Vec<Label>,
 }
 
@@ -13,4 +16,5 @@ pub struct DetDataset {
     pub train: Vec<Sample>,
     pub val: Vec<Sample>,
     pub classes: usize,
+    pub store: Store,
 }

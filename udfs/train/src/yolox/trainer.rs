@@ -43,6 +43,9 @@ pub struct DetConfig {
     pub seed: u64,
     pub checkpoint_dir: std::path::PathBuf,
     pub aug: AugConfig,
+    /// Stop after this many steps (with an evaluation there), e.g. to time a run too long to
+    /// finish; the schedule stays the full run's.
+    pub max_steps: Option<usize>,
 }
 
 /// One evaluation (one epoch), a row of train_detector()'s output.
@@ -80,10 +83,11 @@ pub fn warm_cos_lr(lr: f64, total: usize, warmup: usize, no_aug: usize, it: usiz
 }
 
 /// A training sample resized to fit the base input side, as YOLOX's dataset returns it.
-fn pull(s: &Sample, side: usize) -> (cytologia_kernels::augment::Rgb, Vec<Label>) {
-    let r = (side as f64 / s.image.height as f64).min(side as f64 / s.image.width as f64);
-    let img = augment::scale_image(&s.image, r);
-    (img, s.labels.iter().map(|l| [l[0] * r, l[1] * r, l[2] * r, l[3] * r, l[4]]).collect())
+fn pull(ds: &DetDataset, s: &Sample, side: usize) -> Result<(cytologia_kernels::augment::Rgb, Vec<Label>)> {
+    let image = ds.store.get(s.key)?;
+    let r = (side as f64 / image.height as f64).min(side as f64 / image.width as f64);
+    let img = augment::scale_image(&image, r);
+    Ok((img, s.labels.iter().map(|l| [l[0] * r, l[1] * r, l[2] * r, l[3] * r, l[4]]).collect()))
 }
 
 struct Batch {
@@ -92,23 +96,35 @@ struct Batch {
     size: usize,
 }
 
-fn make_batch(ds: &DetDataset, idx: &[usize], size: usize, cfg: &DetConfig, mosaic: bool, seed_epoch: (u64, u64)) -> Batch {
+fn make_batch(ds: &DetDataset, idx: &[usize], size: usize, cfg: &DetConfig, mosaic: bool, seed_epoch: (u64, u64)) -> Result<Batch> {
     let plane = 3 * size * size;
     let mut x = vec![0f32; idx.len() * plane];
     let targets: Vec<Vec<[f32; 5]>> = x
         .par_chunks_mut(plane)
         .zip(idx.par_iter())
-        .map(|(out, &i)| {
+        .map(|(out, &i)| -> Result<Vec<[f32; 5]>> {
             let mut r = rng::derive(seed_epoch.0, seed_epoch.1 + 1, i as u64);
             let n = ds.train.len() as i64;
-            let first = pull(&ds.train[i], cfg.input_size);
+            let first = pull(ds, &ds.train[i], cfg.input_size)?;
             let (img, labels) = if mosaic && rng::uniform(&mut r) < cfg.aug.mosaic_prob {
-                let mut pick = |r: &mut Mt64| pull(&ds.train[rng::randint(r, 0, n - 1) as usize], cfg.input_size);
+                // The mosaic asks for its other three images through a closure that cannot
+                // fail: a load error is kept aside, and the batch fails after the mosaic.
+                let mut failed = None;
+                let fallback = first.clone();
+                let mut pick = |r: &mut Mt64| {
+                    pull(ds, &ds.train[rng::randint(r, 0, n - 1) as usize], cfg.input_size).unwrap_or_else(|e| {
+                        failed = Some(e);
+                        fallback.clone()
+                    })
+                };
                 let (img, labels) = augment::mosaic(first, &mut pick, (size, size), &cfg.aug, &mut r);
+                if let Some(e) = failed {
+                    return Err(e);
+                }
                 if !labels.is_empty() && rng::uniform(&mut r) < cfg.aug.mixup_prob {
                     // `load_anno` until an image with boxes: background images never mix in.
                     let other = (0..100).map(|_| rng::randint(&mut r, 0, n - 1) as usize).find(|&j| !ds.train[j].labels.is_empty()).unwrap_or(i);
-                    augment::mixup(&img, labels, pull(&ds.train[other], cfg.input_size), &cfg.aug, &mut r)
+                    augment::mixup(&img, labels, pull(ds, &ds.train[other], cfg.input_size)?, &cfg.aug, &mut r)
                 } else {
                     (img, labels)
                 }
@@ -117,19 +133,20 @@ fn make_batch(ds: &DetDataset, idx: &[usize], size: usize, cfg: &DetConfig, mosa
             };
             let (input, t) = augment::train_transform(img, labels, (size, size), &cfg.aug, &mut r);
             out.copy_from_slice(&input);
-            t
+            Ok(t)
         })
-        .collect();
-    Batch { x, targets, size }
+        .collect::<Result<_>>()?;
+    Ok(Batch { x, targets, size })
 }
 
 /// An epoch's batches, built ahead on a background thread (three in flight).
-fn spawn_loader(ds: Arc<DetDataset>, cfg: DetConfig, order: Vec<usize>, sizes: Vec<usize>, mosaic: bool, epoch: u64) -> Receiver<Batch> {
+fn spawn_loader(ds: Arc<DetDataset>, cfg: DetConfig, order: Vec<usize>, sizes: Vec<usize>, mosaic: bool, epoch: u64) -> Receiver<Result<Batch>> {
     let (tx, rx) = sync_channel(3);
     std::thread::spawn(move || {
         for (k, chunk) in order.chunks(cfg.batch_size).enumerate() {
             let b = crate::loader_pool::run(|| make_batch(&ds, chunk, sizes[k], &cfg, mosaic, (cfg.seed, epoch)));
-            if tx.send(b).is_err() {
+            let failed = b.is_err();
+            if tx.send(b).is_err() || failed {
                 return;
             }
         }
@@ -139,13 +156,20 @@ fn spawn_loader(ds: Arc<DetDataset>, cfg: DetConfig, order: Vec<usize>, sizes: V
 
 /// COCO AP50:95 and AP50 of `model` on the validation images at `size` (letterbox, conf 0.01,
 /// NMS 0.65 as the YOLOX evaluator).
-pub fn evaluate(model: &Yolox, val: &[Sample], size: usize, device: Device) -> Result<(f64, f64)> {
+pub fn evaluate(model: &Yolox, ds: &DetDataset, size: usize, device: Device) -> Result<(f64, f64)> {
+    let val = &ds.val;
     let classes = model.classes() as usize;
     let row = 5 + classes;
     let anchors = cytologia_kernels::yolox::anchors(size);
     let mut images = Vec::with_capacity(val.len());
     for chunk in val.chunks(16) {
-        let inputs: Vec<(Vec<f32>, f64)> = chunk.par_iter().map(|s| augment::letterbox(&s.image, size, size)).collect();
+        let inputs: Vec<(Vec<f32>, f64)> = chunk
+            .par_iter()
+            .map(|s| -> Result<(Vec<f32>, f64)> {
+                let image = ds.store.get(s.key)?;
+                Ok(augment::letterbox(&image, size, size))
+            })
+            .collect::<Result<_>>()?;
         let flat: Vec<f32> = inputs.iter().flat_map(|(x, _)| x.iter().copied()).collect();
         let x = Tensor::from_slice(&flat).view([chunk.len() as i64, 3, size as i64, size as i64]).to_device(device);
         let out = model.infer(&x).to_device(Device::Cpu).to_kind(Kind::Float).contiguous();
@@ -211,7 +235,7 @@ pub fn train(ds: Arc<DetDataset>, cfg: &DetConfig, report: &mut dyn FnMut(DetRow
             if stop() {
                 return Ok(());
             }
-            let b = rx.recv().map_err(|_| TrainError::Other("the batch loader stopped".into()))?;
+            let b = rx.recv().map_err(|_| TrainError::Other("the batch loader stopped".into()))??;
             let t0 = Instant::now();
             let bn = b.targets.len() as i64;
             let x = Tensor::from_slice(&b.x).view([bn, 3, b.size as i64, b.size as i64]).to_device(cfg.device);
@@ -247,13 +271,17 @@ pub fn train(ds: Arc<DetDataset>, cfg: &DetConfig, report: &mut dyn FnMut(DetRow
                 train_time += t0.elapsed().as_secs_f64();
             }
             on_step();
+            if cfg.max_steps.is_some_and(|m| it >= m) {
+                break;
+            }
         }
-        let evaluate_now = (epoch + 1) % cfg.eval_interval.max(1) == 0 || aug_off || epoch + 1 == cfg.epochs;
+        let last = cfg.max_steps.is_some_and(|m| it >= m);
+        let evaluate_now = (epoch + 1) % cfg.eval_interval.max(1) == 0 || aug_off || epoch + 1 == cfg.epochs || last;
         if !evaluate_now {
             continue;
         }
         let eval_model = if cfg.ema { &ema_model } else { &model };
-        let (ap, ap50) = evaluate(eval_model, &ds.val, cfg.input_size, cfg.device)?;
+        let (ap, ap50) = evaluate(eval_model, &ds, cfg.input_size, cfg.device)?;
         let checkpoint = if ap > best {
             best = ap;
             Some(cytologia_nn::checkpoint::save(&eval_model.vs, &cfg.checkpoint_dir, &cfg.name, it as i64)?)
@@ -276,7 +304,7 @@ pub fn train(ds: Arc<DetDataset>, cfg: &DetConfig, report: &mut dyn FnMut(DetRow
             images_per_s: if train_time > 0.0 { seen as f64 / train_time } else { f64::NAN },
             checkpoint,
         };
-        if !report(row)? {
+        if !report(row)? || last {
             return Ok(());
         }
     }
@@ -309,11 +337,10 @@ mod profile {
     #[ignore]
     fn step_profile() {
         let mut r = Mt64::new(1);
-        let sample = |r: &mut Mt64| Sample {
-            image: Rgb { width: 366, height: 360, data: (0..366 * 360 * 3).map(|_| (r.next_u64() % 255) as u8).collect() },
-            labels: vec![[100.0, 120.0, 180.0, 200.0, 0.0]],
-        };
-        let ds = DetDataset { train: (0..64).map(|_| sample(&mut r)).collect(), val: vec![sample(&mut r)], classes: 1 };
+        let images: Vec<Rgb> =
+            (0..65).map(|_| Rgb { width: 366, height: 360, data: (0..366 * 360 * 3).map(|_| (r.next_u64() % 255) as u8).collect() }).collect();
+        let sample = |key| Sample { key, labels: vec![[100.0, 120.0, 180.0, 200.0, 0.0]] };
+        let ds = DetDataset { train: (0..64).map(sample).collect(), val: vec![sample(64)], classes: 1, store: crate::store::Store::in_memory(images) };
         let cfg = DetConfig {
             name: "p".into(),
             preset: Preset::parse("nano").unwrap(),
@@ -334,10 +361,11 @@ mod profile {
             seed: 1,
             checkpoint_dir: std::env::temp_dir(),
             aug: augment::SEED_AUG,
+            max_steps: None,
         };
         let idx: Vec<usize> = (0..16).collect();
         let t = Instant::now();
-        let b = make_batch(&ds, &idx, 416, &cfg, true, (1, 0));
+        let b = make_batch(&ds, &idx, 416, &cfg, true, (1, 0)).unwrap();
         let t_data = t.elapsed().as_secs_f64();
         let model = Yolox::new(cfg.preset, 1, Device::Cpu).unwrap();
         let ema_model = Yolox::new(cfg.preset, 1, Device::Cpu).unwrap();
