@@ -1,5 +1,5 @@
 -- 1. ingest: the images folder and the challenge CSVs into the warehouse.
--- Parameters: data = folder holding images/, train.csv, test.csv and, when the answers are
+-- Parameters: data = folder, or s3://bucket/prefix, holding images/, train.csv, test.csv and, when the answers are
 -- known (synthetic data), test_truth.csv.
 
 -- train.csv and test.csv as read, with row_number = line order in the file. A bad row stops

@@ -18,7 +18,11 @@ fn multi() -> &'static MultiProgress {
 
 fn styled(pb: ProgressBar, template: &str, label: &str) -> ProgressBar {
     if let Ok(style) = ProgressStyle::with_template(template) {
-        pb.set_style(style.progress_chars("=> "));
+        // Whole rows per second: indicatif's own {per_sec} prints four decimals.
+        let rate = |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{:.0}/s", state.per_sec());
+        };
+        pb.set_style(style.progress_chars("=> ").with_key("rate", rate));
     }
     pb.set_message(label.to_string());
     multi().add(pb)
@@ -28,7 +32,7 @@ pub struct Bar(ProgressBar);
 
 impl Bar {
     pub fn new(label: &str, total: u64) -> Self {
-        Bar(styled(ProgressBar::new(total), "{msg} [{bar:30}] {pos}/{len} {per_sec} ETA {eta}", label))
+        Bar(styled(ProgressBar::new(total), "{msg} [{bar:30}] {pos}/{len} {rate} ETA {eta}", label))
     }
 }
 
@@ -48,7 +52,7 @@ pub struct Counter(ProgressBar);
 
 impl Counter {
     pub fn new(label: &str) -> Self {
-        Counter(styled(ProgressBar::no_length(), "{msg}: {human_pos} rows, {per_sec}, {elapsed}", label))
+        Counter(styled(ProgressBar::no_length(), "{msg}: {human_pos} rows, {rate}, {elapsed}", label))
     }
 }
 

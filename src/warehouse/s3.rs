@@ -5,7 +5,6 @@
 //! Commits use S3's conditional writes (`If-None-Match`), so two writers of one table never both
 //! commit the same version; no lock table is needed.
 use std::collections::HashMap;
-use std::str::FromStr;
 use std::sync::{Arc, Once};
 
 use deltalake::logstore::object_store::ObjectStoreScheme;
@@ -20,23 +19,16 @@ use url::Url;
 #[derive(Debug, Default)]
 struct S3Stores;
 
-/// The S3 settings: the storage options first, then the `AWS_*` environment.
+/// The S3 settings: the storage options first, then the `AWS_*` environment (the same
+/// settings the image functions use for s3:// images).
 fn s3_options(raw: &HashMap<String, String>) -> Vec<(AmazonS3ConfigKey, String)> {
-    let mut out: HashMap<AmazonS3ConfigKey, String> = HashMap::new();
-    for (k, v) in raw {
-        if let Ok(key) = AmazonS3ConfigKey::from_str(&k.to_ascii_lowercase()) {
-            out.insert(key, v.clone());
-        }
-    }
-    for (k, v) in std::env::vars() {
-        if let Ok(key) = AmazonS3ConfigKey::from_str(&k.to_ascii_lowercase()) {
-            out.entry(key).or_insert(v);
-        }
-    }
+    let mut out = cytologia_udfs::image::object_urls::s3_options(raw);
     // Delta renames some files only when the target is absent; on S3 that takes a conditional
     // multipart copy (what deltalake's own S3 support configures too).
-    out.entry(AmazonS3ConfigKey::CopyIfNotExists).or_insert_with(|| "multipart".into());
-    out.into_iter().collect()
+    if !out.iter().any(|(k, _)| *k == AmazonS3ConfigKey::CopyIfNotExists) {
+        out.push((AmazonS3ConfigKey::CopyIfNotExists, "multipart".into()));
+    }
+    out
 }
 
 impl ObjectStoreFactory for S3Stores {

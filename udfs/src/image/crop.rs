@@ -4,6 +4,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::error::Result;
 use datafusion::logical_expr::{ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
 
+use crate::env::EnvRef;
 use cytologia_kernels::image::{codec, crop_box};
 
 const NAME: &str = "crop";
@@ -24,19 +25,29 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     .build()
 });
 
-#[derive(Debug, PartialEq, Eq, Hash)]
+#[derive(Debug)]
 pub struct Crop {
     signature: Signature,
+    env: Option<EnvRef>,
 }
 
-impl Default for Crop {
-    fn default() -> Self {
-        Crop {
-            signature: Signature::one_of(
-                vec![datafusion::logical_expr::TypeSignature::Any(5), datafusion::logical_expr::TypeSignature::Any(6)],
-                Volatility::Immutable,
-            ),
-        }
+impl Crop {
+    pub fn new(env: Option<EnvRef>) -> Self {
+        let signature =
+            Signature::one_of(vec![datafusion::logical_expr::TypeSignature::Any(5), datafusion::logical_expr::TypeSignature::Any(6)], Volatility::Immutable);
+        Crop { signature, env }
+    }
+}
+
+impl PartialEq for Crop {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+impl Eq for Crop {}
+impl std::hash::Hash for Crop {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        NAME.hash(state)
     }
 }
 
@@ -54,11 +65,17 @@ impl ScalarUDFImpl for Crop {
         Some(&DOC)
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        super::box_args::map_rows(NAME, "margin", 16, &args.args, args.number_rows, |item, b, margin| {
+        // The counter starts before the first batch, so its rate counts that batch's time.
+        let progress = self.env.as_ref().map(|env| env.rows_progress(NAME));
+        let out = super::box_args::map_rows(NAME, "margin", 16, &args.args, args.number_rows, |item, b, margin| {
             let r = |k: usize| crop_box::round_coord(b[k]);
             let p = item.rgb()?;
             let cut = crop_box::crop(&p, r(0)?, r(1)?, r(2)?, r(3)?, margin)?;
             Ok(codec::encode_png(&cut)?)
-        })
+        })?;
+        if let Some(p) = progress {
+            p.inc(args.number_rows as u64);
+        }
+        Ok(out)
     }
 }

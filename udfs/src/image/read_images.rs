@@ -13,6 +13,8 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::PartitionStream;
 use sha2::{Digest, Sha256};
 
+use super::object_urls::{self, Listed};
+use super::value::MAX_FILE_BYTES;
 use crate::env::ProgressSink;
 use crate::tablefn::{InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
 use cytologia_kernels::image::{codec, listing, perceptual_hash as phash, stats};
@@ -31,7 +33,12 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
          converted as PIL's `convert(\"RGBA\").convert(\"RGB\")`.",
         "read_images(location [, content => false] [, strict => false])",
     )
-    .with_argument("location", "A folder (its files, sorted by name), a glob such as 'data/images/*.jpg', or a file; `file://` URLs too.")
+    .with_argument(
+        "location",
+        "A folder (its files, sorted by name), a glob such as 'data/images/*.jpg', or a file; `file://` URLs too; or the same in \
+         a bucket: 's3://bucket/images/', 's3://bucket/images/*.jpg', 's3://bucket/images/a.jpg' (credentials and endpoint \
+         from the `AWS_*` environment, as for s3:// warehouses).",
+    )
     .with_sql_example("CREATE TABLE images AS\nSELECT name, width, height, mean, std, phash FROM read_images('smears/images');")
     .with_related_udf("phash")
     .build()
@@ -85,7 +92,11 @@ impl TableFn for ReadImages {
         let location = call.args.str("location")?.to_string();
         let content = call.args.bool("content")?;
         let strict = call.args.bool("strict")?;
-        let files = listing::list_files(&location).map_err(|e| call.args.error(e))?;
+        let files: Vec<Source> = if object_urls::is_object_url(&location) {
+            object_urls::list(&location).map_err(|e| call.args.error(e))?.into_iter().map(Source::Object).collect()
+        } else {
+            listing::list_files(&location).map_err(|e| call.args.error(e))?.into_iter().map(Source::File).collect()
+        };
         let parts = call.env.config().threads.clamp(1, files.len().max(1));
         let progress = call.env.progress(NAME, files.len() as u64);
         let schema = schema(content);
@@ -104,7 +115,7 @@ impl TableFn for ReadImages {
 }
 
 struct ImagePartition {
-    files: Arc<Vec<PathBuf>>,
+    files: Arc<Vec<Source>>,
     schema: SchemaRef,
     content: bool,
     strict: bool,
@@ -170,8 +181,12 @@ fn escaped(os: &std::ffi::OsStr) -> String {
     out
 }
 
-/// Larger than any image `read_images` decodes (its pixel limit, compressed).
-const MAX_FILE_BYTES: u64 = 512 << 20;
+/// A file on disk or an object in a bucket.
+#[derive(Clone)]
+enum Source {
+    File(PathBuf),
+    Object(Listed),
+}
 
 /// What a file's size and first bytes say, before it is read whole.
 enum Probe {
@@ -189,12 +204,11 @@ fn probe(path: &std::path::Path) -> Probe {
     };
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     if len > MAX_FILE_BYTES {
-        return Probe::Refused(format!("file of {len} bytes is larger than any image read_images accepts ({MAX_FILE_BYTES} bytes)"));
+        return Probe::Refused(format!("file of {len} bytes is larger than any image accepted ({MAX_FILE_BYTES} bytes)"));
     }
     let mut head = [0u8; 8];
     let n = f.read(&mut head).unwrap_or(0);
-    let known = head[..n].starts_with(&[0xFF, 0xD8]) || head[..n].starts_with(&[0x89, b'P', b'N', b'G']);
-    if n > 0 && !known { Probe::Unknown } else { Probe::Image }
+    if is_image_head(&head[..n]) { Probe::Image } else { Probe::Unknown }
 }
 
 fn stream_sha256(path: &std::path::Path) -> Option<String> {
@@ -204,17 +218,19 @@ fn stream_sha256(path: &std::path::Path) -> Option<String> {
     Some(hex::encode(h.finalize()))
 }
 
-fn read_one(path: &std::path::Path, content: bool) -> Row {
-    let mut row = Row {
-        name: path.file_name().map(escaped).unwrap_or_default(),
-        path: escaped(path.as_os_str()),
-        dims: None,
-        stats: None,
-        phash: None,
-        sha256: None,
-        error: None,
-        bytes: None,
-    };
+fn read_one(source: &Source, content: bool) -> Row {
+    match source {
+        Source::File(path) => read_file(path, content),
+        Source::Object(object) => read_object(object, content),
+    }
+}
+
+fn empty_row(name: String, path: String) -> Row {
+    Row { name, path, dims: None, stats: None, phash: None, sha256: None, error: None, bytes: None }
+}
+
+fn read_file(path: &std::path::Path, content: bool) -> Row {
+    let mut row = empty_row(path.file_name().map(escaped).unwrap_or_default(), escaped(path.as_os_str()));
     if path.to_str().is_none() {
         row.error = Some("the file name is not valid UTF-8 (shown with \\xNN escapes): rename the file".into());
         return row;
@@ -226,7 +242,7 @@ fn read_one(path: &std::path::Path, content: bool) -> Row {
             return row;
         }
         Probe::Unknown => {
-            row.error = Some("unrecognised image format (only JPEG and PNG are supported)".into());
+            row.error = Some(UNKNOWN_FORMAT.into());
             row.sha256 = stream_sha256(path);
             if content {
                 row.bytes = std::fs::read(path).ok();
@@ -234,13 +250,45 @@ fn read_one(path: &std::path::Path, content: bool) -> Row {
             return row;
         }
     }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
+    match std::fs::read(path) {
+        Ok(bytes) => decoded(row, bytes, content),
         Err(e) => {
             row.error = Some(format!("cannot read file: {e}"));
-            return row;
+            row
         }
-    };
+    }
+}
+
+fn read_object(object: &Listed, content: bool) -> Row {
+    let mut row = empty_row(object.name.clone(), object.url.clone());
+    if object.size > MAX_FILE_BYTES {
+        row.error = Some(format!("object of {} bytes is larger than any image accepted ({MAX_FILE_BYTES} bytes)", object.size));
+        return row;
+    }
+    match object_urls::read(&object.url, MAX_FILE_BYTES) {
+        Ok(bytes) if is_image_head(&bytes) => decoded(row, bytes, content),
+        Ok(bytes) => {
+            row.error = Some(UNKNOWN_FORMAT.into());
+            row.sha256 = Some(hex::encode(Sha256::digest(&bytes)));
+            row.bytes = content.then_some(bytes);
+            row
+        }
+        Err(e) => {
+            row.error = Some(e.to_string());
+            row
+        }
+    }
+}
+
+const UNKNOWN_FORMAT: &str = "unrecognised image format (only JPEG and PNG are supported)";
+
+/// JPEG or PNG by their first bytes; an empty file counts as an image, to be reported as empty.
+fn is_image_head(head: &[u8]) -> bool {
+    head.is_empty() || head.starts_with(&[0xFF, 0xD8]) || head.starts_with(&[0x89, b'P', b'N', b'G'])
+}
+
+/// The row of a file whose bytes are read: its hash, then its pixels' statistics and PHash.
+fn decoded(mut row: Row, bytes: Vec<u8>, content: bool) -> Row {
     row.sha256 = Some(hex::encode(Sha256::digest(&bytes)));
     if bytes.is_empty() {
         row.error = Some("empty file".into());

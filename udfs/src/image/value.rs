@@ -2,7 +2,7 @@
 //! - encoded bytes (`Binary`, `LargeBinary`, `BinaryView`),
 //! - decoded pixels: `Struct{width Int32, height Int32, channels Int32, data Binary}`,
 //!   row-major, interleaved, 8 bits per channel,
-//! - a path or `file://` URL (`Utf8`), read when the function runs.
+//! - a path, `file://` URL or `s3://` URL (`Utf8`), read when the function runs.
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BinaryBuilder, Int32Array, Int32Builder, StructArray};
@@ -13,6 +13,10 @@ use rayon::prelude::*;
 
 use crate::error::UdfError;
 use cytologia_kernels::image::codec::{self, ImageHeader, Pixels};
+
+/// Larger than any image the engine decodes (its pixel limit, compressed): files and objects
+/// above it are refused before they are read.
+pub const MAX_FILE_BYTES: u64 = 512 << 20;
 
 /// The pixel struct type.
 pub fn pixels_type() -> DataType {
@@ -56,6 +60,9 @@ impl ImageItem<'_> {
     }
 
     fn read_path(p: &str) -> Result<Vec<u8>, UdfError> {
+        if super::object_urls::is_object_url(p) {
+            return super::object_urls::read(p, MAX_FILE_BYTES);
+        }
         let path = p.strip_prefix("file://").unwrap_or(p);
         std::fs::read(path).map_err(|source| UdfError::Io { path: p.to_string(), source })
     }

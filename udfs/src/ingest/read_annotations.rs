@@ -1,4 +1,4 @@
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
@@ -12,6 +12,8 @@ use datafusion::logical_expr::{Documentation, LogicalPlan, LogicalPlanBuilder};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::PartitionStream;
 
+use crate::error::UdfError;
+use crate::image::object_urls;
 use crate::tablefn::{InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
 use cytologia_kernels::ingest::annotations::{self, Kind, Record};
 
@@ -27,7 +29,7 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
          the file, line and field; a class name outside the 23 is rejected with the valid list.",
         "read_annotations(path, kind => 'train' [, missing_ok => false])",
     )
-    .with_argument("path", "The CSV file.")
+    .with_argument("path", "The CSV file: a path, or an `s3://bucket/key` URL (credentials as for s3:// warehouses).")
     .with_sql_example("CREATE OR REPLACE TABLE labels AS SELECT * FROM read_annotations('smears/train.csv', kind => 'train');")
     .build()
 });
@@ -65,15 +67,16 @@ impl TableFn for ReadAnnotations {
         &DOC
     }
     fn plan(&self, call: TableFnCall) -> Result<LogicalPlan> {
-        let path = PathBuf::from(call.args.str("path")?);
+        let path = call.args.str("path")?.to_string();
         let kind_s = call.args.str("kind")?;
         let kind = Kind::parse(kind_s).ok_or_else(|| call.args.error(format!("kind must be 'train', 'test' or 'test_truth', got '{kind_s}'")))?;
         let missing_ok = call.args.bool("missing_ok")?;
-        if !path.exists() && !missing_ok {
-            return Err(call.args.error(format!("'{}' does not exist", path.display())));
+        // An object's absence shows when it is read.
+        if !object_urls::is_object_url(&path) && !Path::new(&path).exists() && !missing_ok {
+            return Err(call.args.error(format!("'{path}' does not exist")));
         }
         let schema = schema(kind);
-        let part = CsvPartition { path, kind, schema: schema.clone() };
+        let part = CsvPartition { path, kind, missing_ok, schema: schema.clone() };
         let table = StreamingTable::try_new(schema, vec![Arc::new(part)])?;
         LogicalPlanBuilder::scan(NAME, provider_as_source(Arc::new(table)), None)?.build()
     }
@@ -81,8 +84,9 @@ impl TableFn for ReadAnnotations {
 
 #[derive(Debug)]
 struct CsvPartition {
-    path: PathBuf,
+    path: String,
     kind: Kind,
+    missing_ok: bool,
     schema: SchemaRef,
 }
 
@@ -91,21 +95,35 @@ impl PartitionStream for CsvPartition {
         &self.schema
     }
     fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
-        let (path, kind, schema) = (self.path.clone(), self.kind, self.schema.clone());
+        let (path, kind, missing_ok, schema) = (self.path.clone(), self.kind, self.missing_ok, self.schema.clone());
         let fut = async move {
-            let records = if path.exists() {
-                tokio::task::spawn_blocking(move || annotations::read(&path, kind))
-                    .await
-                    .map_err(|e| DataFusionError::Execution(e.to_string()))?
-                    .map_err(|e| DataFusionError::Execution(format!("{NAME}(): {e}")))?
-            } else {
-                Vec::new()
-            };
+            let records = tokio::task::spawn_blocking(move || read(&path, kind, missing_ok))
+                .await
+                .map_err(|e| DataFusionError::Execution(e.to_string()))?
+                .map_err(|e| DataFusionError::Execution(format!("{NAME}(): {e}")))?;
             to_batch(&schema, &records, kind)
         };
         Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), futures::stream::once(fut)))
     }
 }
+
+/// The records of a local file or an `s3://` object; none for a missing one when `missing_ok`.
+fn read(path: &str, kind: Kind, missing_ok: bool) -> std::result::Result<Vec<Record>, UdfError> {
+    if object_urls::is_object_url(path) {
+        return match object_urls::read_optional(path, MAX_CSV_BYTES)? {
+            Some(bytes) => Ok(annotations::parse(path, &bytes, kind)?),
+            None if missing_ok => Ok(Vec::new()),
+            None => Err(UdfError::Other(format!("'{path}' does not exist"))),
+        };
+    }
+    if !Path::new(path).exists() {
+        return Ok(Vec::new());
+    }
+    Ok(annotations::read(Path::new(path), kind)?)
+}
+
+/// The challenge's train.csv is 3 MB: a CSV object above this is not an annotation file.
+const MAX_CSV_BYTES: u64 = 1 << 30;
 
 fn to_batch(schema: &SchemaRef, r: &[Record], kind: Kind) -> Result<RecordBatch> {
     let ints = |f: &dyn Fn(&Record) -> i64| -> ArrayRef { Arc::new(Int64Array::from_iter_values(r.iter().map(f))) };

@@ -132,6 +132,8 @@ impl AsyncScalarUDFImpl for Classify {
             jobs.push((registry::pick(&all, NAME, model.as_deref(), Task::Classifier)?, rows));
         }
         let images = args.args[0].to_array(n)?;
+        // Made before the first batch runs, so the rate counts its time.
+        let progress = env.rows_progress(NAME);
         let out = tokio::task::spawn_blocking(move || -> Result<ArrayRef> {
             let mut logits: Vec<Option<Vec<f32>>> = vec![None; n];
             for (info, rows) in jobs {
@@ -157,7 +159,7 @@ impl AsyncScalarUDFImpl for Classify {
         })
         .await
         .map_err(|e| DataFusionError::Execution(format!("{NAME}(): {e}")))??;
-        env.rows_progress(NAME).inc(n as u64);
+        progress.inc(n as u64);
         Ok(ColumnarValue::Array(out))
     }
 }

@@ -126,6 +126,9 @@ impl AsyncScalarUDFImpl for DetectBoxes {
         let all = registry::load_all(env.as_ref()).await?;
         let info = registry::pick(&all, NAME, model.as_deref(), Task::Detector)?;
         let images = args.args[0].to_array(args.number_rows)?;
+        // The table function `detect` and the scalar form count in one display, made before the
+        // first batch runs so the rate counts its time.
+        let progress = env.rows_progress("detect");
         let out = tokio::task::spawn_blocking(move || -> Result<ArrayRef> {
             let col = ImageColumn::new(NAME, &images)?;
             let results = detector::detect(&col, &info, &opts).map_err(|e| DataFusionError::Execution(format!("{NAME}(): {e}")))?;
@@ -133,8 +136,7 @@ impl AsyncScalarUDFImpl for DetectBoxes {
         })
         .await
         .map_err(|e| DataFusionError::Execution(format!("{NAME}(): {e}")))??;
-        // The table function `detect` and the scalar form count in one display.
-        env.rows_progress("detect").inc(args.number_rows as u64);
+        progress.inc(args.number_rows as u64);
         Ok(ColumnarValue::Array(out))
     }
 }

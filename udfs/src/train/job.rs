@@ -177,6 +177,27 @@ pub fn at_least(function: &str, a: &Args, name: &str, min: i64) -> Result<i64> {
     Ok(v)
 }
 
+/// The data-loading options both trainers take: `cache_mb` and `max_steps` (read by
+/// [`CommonOptions::read`]).
+pub fn loading_params() -> [crate::tablefn::Param; 2] {
+    use crate::tablefn::{Param, ParamKind};
+    use datafusion::common::ScalarValue;
+    [
+        Param::optional(
+            "cache_mb",
+            ParamKind::Int,
+            ScalarValue::Int64(None),
+            "megabytes of decoded pictures kept in memory (the rest are decoded when used); NULL = an eighth of the machine's memory, 0 = none",
+        ),
+        Param::optional(
+            "max_steps",
+            ParamKind::Int,
+            ScalarValue::Int64(None),
+            "stop after this many training steps, with an evaluation there (the schedule stays the full run's); NULL = every epoch",
+        ),
+    ]
+}
+
 impl CommonOptions {
     /// Reads the common options and checks that the input has `columns`.
     pub fn read(function: &'static str, a: &Args, input: &LogicalPlan, env: &EnvRef, columns: &[&str]) -> Result<Self> {

@@ -85,18 +85,6 @@ static SIG: LazyLock<TableFnSignature> = LazyLock::new(|| {
             ),
             Param::optional("seed", ParamKind::Int, i(42), "seed of initialisation, order, augmentation and mixing"),
             Param::optional("threads", ParamKind::Int, i(0), "libtorch threads; 0 = every core"),
-            Param::optional(
-                "cache_mb",
-                ParamKind::Int,
-                ScalarValue::Int64(None),
-                "megabytes of decoded pictures kept in memory (the rest are decoded when used); NULL = an eighth of the machine's memory, 0 = none",
-            ),
-            Param::optional(
-                "max_steps",
-                ParamKind::Int,
-                ScalarValue::Int64(None),
-                "stop after this many training steps, with an evaluation there (the schedule stays the full run's); NULL = every epoch",
-            ),
             Param::optional("evals_per_epoch", ParamKind::Int, i(2), "validations per epoch (the winning recipe: 2)"),
             Param::optional(
                 "checkpoint_dir",
@@ -105,7 +93,10 @@ static SIG: LazyLock<TableFnSignature> = LazyLock::new(|| {
                 "folder for checkpoints; NULL = <warehouse>/checkpoints (local warehouses) or ./checkpoints",
             ),
             Param::optional("is_default", ParamKind::Bool, ScalarValue::Boolean(Some(false)), "make the model its task's default"),
-        ],
+        ]
+        .into_iter()
+        .chain(job::loading_params())
+        .collect(),
     }
 });
 
