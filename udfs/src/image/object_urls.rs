@@ -59,10 +59,12 @@ fn store(url: &str, bucket: &str) -> Result<Arc<dyn ObjectStore>, UdfError> {
     if let Some(s) = stores.get(bucket) {
         return Ok(s.clone());
     }
-    let mut builder = AmazonS3Builder::new().with_bucket_name(bucket);
+    let mut builder = AmazonS3Builder::new();
     for (key, value) in s3_options(&HashMap::new()) {
         builder = builder.with_config(key, value);
     }
+    // The URL's bucket, whatever an `AWS_BUCKET` in the environment says.
+    builder = builder.with_bucket_name(bucket);
     let s: Arc<dyn ObjectStore> = Arc::new(builder.build().map_err(|e| remote(url, e))?);
     stores.insert(bucket.to_string(), s.clone());
     Ok(s)

@@ -22,7 +22,7 @@ use crate::env::EnvRef;
 use crate::error::UdfError;
 use crate::models::registry::{self, ModelInfo, Task};
 use crate::tablefn::Args;
-use cytologia_nn::runtime::{device, torch};
+use cytologia_nn::runtime::{batching, device, torch};
 
 /// One evaluation of a training run, as its function reports it.
 pub trait Record: Send + 'static {
@@ -177,6 +177,9 @@ pub fn at_least(function: &str, a: &Args, name: &str, min: i64) -> Result<i64> {
     Ok(v)
 }
 
+/// What lowers a training run's memory, for a run that ran out of it.
+const TRAINING_MEMORY_ADVICE: &str = "lower batch_size or input_size, or cache_mb (the decoded pictures kept in memory)";
+
 /// The data-loading options both trainers take: `cache_mb` and `max_steps` (read by
 /// [`CommonOptions::read`]).
 pub fn loading_params() -> [crate::tablefn::Param; 2] {
@@ -310,7 +313,8 @@ pub async fn launch<R: Record>(
             Ok(Ok(())) => None,
             Ok(Err(e)) => Some(e.to_string()),
             Err(p) => Some(format!("training stopped by an internal error: {}", panic_text(&p))),
-        };
+        }
+        .map(|f| batching::explain_out_of_memory(f, TRAINING_MEMORY_ADVICE));
         if let Some(f) = failure {
             let _ = reporter.tx.blocking_send(Msg::Failed(f));
         }

@@ -64,12 +64,26 @@ pub fn choose(requested: usize, cpu_auto: usize, device: Device, per_image: usiz
 }
 
 /// Whether a runtime's error message says it ran out of memory (libtorch's CUDA allocator,
-/// ONNX Runtime's arena and CUDA provider, the C++ allocator).
+/// libtorch's CPU allocator, ONNX Runtime's arena and CUDA provider, the C++ allocator).
 pub fn is_out_of_memory(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
-    ["out of memory", "cuda_error_out_of_memory", "cudaerrormemoryallocation", "failed to allocate memory", "bad_alloc", "cannot allocate memory"]
-        .iter()
-        .any(|p| m.contains(p))
+    [
+        "out of memory",
+        "can't allocate memory",
+        "cuda_error_out_of_memory",
+        "cudaerrormemoryallocation",
+        "failed to allocate memory",
+        "bad_alloc",
+        "cannot allocate memory",
+    ]
+    .iter()
+    .any(|p| m.contains(p))
+}
+
+/// `message` with `advice` (which options lower the memory needed) when it says the runtime ran
+/// out of memory; unchanged otherwise.
+pub fn explain_out_of_memory(message: String, advice: &str) -> String {
+    if is_out_of_memory(&message) { format!("{message} (out of memory: {advice})") } else { message }
 }
 
 static HALVING_NOTICE: AtomicBool = AtomicBool::new(false);
@@ -198,6 +212,8 @@ mod tests {
         assert_eq!(run_halving("detect", &items, &other).unwrap_err(), "model returned [1]");
         let always = |_: &[usize]| -> Result<Vec<usize>, String> { Err("out of memory".into()) };
         assert_eq!(run_halving("detect", &items, &always).unwrap_err(), "out of memory");
+        assert_eq!(explain_out_of_memory("CUDA out of memory".into(), "lower batch_size"), "CUDA out of memory (out of memory: lower batch_size)");
+        assert_eq!(explain_out_of_memory("model returned [1]".into(), "lower batch_size"), "model returned [1]");
         if crate::runtime::torch::cuda_devices() == 0 {
             assert_eq!(cuda_free_memory(0), None, "no CUDA runtime in this process");
         }
