@@ -108,13 +108,14 @@ fn make_batch(ds: &DetDataset, idx: &[usize], size: usize, cfg: &DetConfig, mosa
             let first = pull(ds, &ds.train[i], cfg.input_size)?;
             let (img, labels) = if mosaic && rng::uniform(&mut r) < cfg.aug.mosaic_prob {
                 // The mosaic asks for its other three images through a closure that cannot
-                // fail: a load error is kept aside, and the batch fails after the mosaic.
+                // fail: a load error is kept aside (a blank stands in), and the batch fails
+                // after the mosaic.
                 let mut failed = None;
-                let fallback = first.clone();
+                let (w, h) = (first.0.width, first.0.height);
                 let mut pick = |r: &mut Mt64| {
                     pull(ds, &ds.train[rng::randint(r, 0, n - 1) as usize], cfg.input_size).unwrap_or_else(|e| {
                         failed = Some(e);
-                        fallback.clone()
+                        (cytologia_kernels::augment::Rgb { width: w, height: h, data: vec![0; w * h * 3] }, Vec::new())
                     })
                 };
                 let (img, labels) = augment::mosaic(first, &mut pick, (size, size), &cfg.aug, &mut r);
