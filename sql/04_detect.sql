@@ -6,7 +6,7 @@
 CREATE OR REPLACE TABLE detections AS
 SELECT name, width, height, model, model_sha256, x1, y1, x2, y2, score
 FROM detect((SELECT name, path FROM images WHERE src = 'test' AND error IS NULL),
-            model => '${detectors:-*}', confidence => ${confidence:float:-0.001}, nms_iou => ${nms_iou:float:-0.30});
+            model => '${detectors:-*}', confidence => ${confidence:float:-0.001}, nms_iou => ${nms_iou:float:-0.30}, crops => false);
 
 SELECT model, count(DISTINCT name) AS images, count(*) AS raw_boxes, round(avg(score), 4) AS mean_score
 FROM detections GROUP BY model ORDER BY model;

@@ -6,7 +6,9 @@
 -- det_epochs (30), det_batch (16), det_lr (learning rate per image, 0.00015625 = YOLOX's 0.01/64),
 -- det_no_aug (2), det_warmup (1), det_multiscale (3), det_mosaic (true),
 -- det_init ('random', a .safetensors file such as a converted yolox_s.pth, or a registered
--- model), device ('auto'), seed (42).
+-- model), device ('auto'), seed (42), det_max_steps (0 = no bound: stop after this many steps, for a
+-- measurement or a smoke test; the run still validates and registers its checkpoint),
+-- det_cache_mb (MB of decoded images kept in memory; unset: an eighth of the machine's memory).
 CREATE OR REPLACE TABLE detector_rows AS
 SELECT i.name, i.path, f.fold,
        array_agg(named_struct('x1', b.x1, 'y1', b.y1, 'x2', b.x2, 'y2', b.y2) ORDER BY b.box_id) AS boxes
@@ -25,5 +27,6 @@ FROM train_detector((SELECT path AS image, fold, boxes FROM detector_rows),
   name => '${det_name:-yolox_nano}_fold${fold:int:-0}', preset => '${det_preset:-nano}', input_size => ${det_size:int:-416},
   fold => ${fold:int:-0}, epochs => ${det_epochs:int:-30}, batch_size => ${det_batch:int:-16}, lr_per_image => ${det_lr:float:-0.00015625}, no_aug_epochs => ${det_no_aug:int:-2},
   warmup_epochs => ${det_warmup:int:-1}, multiscale_range => ${det_multiscale:int:-3}, mosaic => ${det_mosaic:bool:-true}, init => '${det_init:-random}',
-  device => '${device:-auto}', seed => ${seed:int:-42})
+  device => '${device:-auto}', seed => ${seed:int:-42}, max_steps => NULLIF(${det_max_steps:int:-0}, 0),
+  cache_mb => NULLIF(${det_cache_mb:int:--1}, -1))
 ORDER BY step;

@@ -8,7 +8,7 @@ CREATE OR REPLACE TABLE oof_detections AS
 SELECT d.name, d.width, d.height, d.model, d.x1, d.y1, d.x2, d.y2, d.score
 FROM detect((SELECT i.name, i.path, f.fold FROM images i JOIN folds f ON f.name = i.name WHERE i.error IS NULL),
             model => '${det_name:-yolox_nano}_fold*', oof => true,
-            confidence => ${confidence:float:-0.001}, nms_iou => ${nms_iou:float:-0.30}) d;
+            confidence => ${confidence:float:-0.001}, nms_iou => ${nms_iou:float:-0.30}, crops => false) d;
 
 -- Fitted to the ground-truth count (§4.5 then §6.3): each raw box rounded half to even and
 -- clipped to the image, ranked by score (ties: the detector's order, here by position),

@@ -30,8 +30,12 @@ pub struct Cli {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
     /// No progress bars (they are drawn only when stderr is a terminal).
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, conflicts_with = "progress")]
     quiet: bool,
+    /// Progress even when stderr is not a terminal: the bars as plain lines every 10 s, for
+    /// the logs of scheduled scripts.
+    #[arg(long, global = true)]
+    progress: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -184,6 +188,9 @@ fn install_panic_hook() {
 fn config(cli: &Cli) -> Config {
     let mut c = Config::default().with_warehouse(cli.warehouse.clone());
     c.progress = !cli.quiet;
+    if cli.progress {
+        crate::progress::log_to_non_terminal();
+    }
     if let Some(t) = cli.threads {
         c.threads = t.max(1);
     }

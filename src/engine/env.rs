@@ -17,21 +17,8 @@ pub struct WarehouseEnv {
     pub(crate) schema: Arc<WarehouseSchema>,
     /// Set once the context exists (the context holds this env through its functions).
     pub(crate) ctx: OnceLock<SessionContext>,
-    /// Draw progress bars on stderr (the CLI turns this on).
-    pub(crate) config_progress: bool,
-    /// The row counters of the statement running now, by label.
-    pub(crate) counters: std::sync::Mutex<std::collections::HashMap<String, Arc<crate::progress::Counter>>>,
-}
-
-impl WarehouseEnv {
-    /// Closes the statement's row counters.
-    pub(crate) fn finish_progress(&self) {
-        use cytologia_udfs::env::ProgressSink;
-        let counters: Vec<_> = self.counters.lock().map(|mut c| c.drain().map(|(_, v)| v).collect()).unwrap_or_default();
-        for c in counters {
-            c.finish();
-        }
-    }
+    /// Progress bars on stderr (the CLI turns them on), and the statement's row bars.
+    pub(crate) board: Arc<crate::progress::Board>,
 }
 
 impl std::fmt::Debug for WarehouseEnv {
@@ -72,17 +59,7 @@ impl EngineEnv for WarehouseEnv {
     }
 
     fn progress(&self, label: &str, total: u64) -> Arc<dyn cytologia_udfs::env::ProgressSink> {
-        if self.config_progress { Arc::new(crate::progress::Bar::new(label, total)) } else { Arc::new(cytologia_udfs::env::NoProgress) }
-    }
-
-    fn rows_progress(&self, label: &str) -> Arc<dyn cytologia_udfs::env::ProgressSink> {
-        if !self.config_progress {
-            return Arc::new(cytologia_udfs::env::NoProgress);
-        }
-        match self.counters.lock() {
-            Ok(mut c) => c.entry(label.to_string()).or_insert_with(|| Arc::new(crate::progress::Counter::new(label))).clone(),
-            Err(_) => Arc::new(cytologia_udfs::env::NoProgress),
-        }
+        if self.board.enabled() { Arc::new(crate::progress::Bar::new(label, total)) } else { Arc::new(cytologia_udfs::env::NoProgress) }
     }
 
     async fn write_table(&self, name: &str, plan: LogicalPlan, mode: WriteMode) -> Result<u64> {

@@ -4,6 +4,7 @@
 mod copy_file;
 mod env;
 mod execute;
+mod progress_rule;
 pub mod statement;
 
 pub use execute::Output;
@@ -41,11 +42,13 @@ pub async fn build(config: &Config) -> Result<Engine> {
         .with_information_schema(true)
         .with_target_partitions(config.threads.max(1))
         .with_default_catalog_and_schema("datafusion", "public");
+    let board = Arc::new(crate::progress::Board::new(config.progress));
     // Delta's query planner executes the custom nodes of its writer (metrics observers).
     let state = SessionStateBuilder::new()
         .with_default_features()
         .with_config(session_config)
         .with_query_planner(deltalake::delta_datafusion::planner::DeltaPlanner::new())
+        .with_physical_optimizer_rule(Arc::new(progress_rule::RowProgressRule::new(board.clone())))
         .build();
     let ctx = SessionContext::new_with_state(state).enable_url_table();
     ctx.catalog("datafusion").ok_or_else(|| Error::Usage("default catalog missing".into()))?.register_schema("public", schema.clone())?;
@@ -55,8 +58,7 @@ pub async fn build(config: &Config) -> Result<Engine> {
         warehouse: warehouse.clone(),
         schema: schema.clone(),
         ctx: OnceLock::new(),
-        config_progress: config.progress,
-        counters: Default::default(),
+        board,
     });
     cytologia_udfs::register_all(&ctx, env.clone())?;
     let _ = env.ctx.set(ctx.clone());
@@ -86,9 +88,9 @@ impl Engine {
         &self.warehouse
     }
 
-    /// Closes the row counters of the statement that ended (`detect`, `classify`).
+    /// Closes the row bars of the statement that ended (`detect`, `classify`, ...).
     pub fn finish_progress(&self) {
-        self.env.finish_progress();
+        self.env.board.finish();
     }
 
     async fn load_views(&self) -> Result<()> {

@@ -81,13 +81,6 @@ pub trait EngineEnv: Send + Sync + std::fmt::Debug {
     fn progress(&self, _label: &str, _total: u64) -> Arc<dyn ProgressSink> {
         Arc::new(NoProgress)
     }
-
-    /// The running count of rows a function has done in the current statement (for functions
-    /// that see their input batch by batch and cannot know its size): every call with the
-    /// same label adds to one display, which the engine closes when the statement ends.
-    fn rows_progress(&self, _label: &str) -> Arc<dyn ProgressSink> {
-        Arc::new(NoProgress)
-    }
 }
 
 pub type EnvRef = Arc<dyn EngineEnv>;

@@ -35,9 +35,9 @@ use docs::{FunctionDoc, FunctionKind};
 use env::EnvRef;
 use tablefn::{TableFnPlanner, TableFnRef};
 
-fn scalar_functions(env: Option<EnvRef>) -> Vec<(&'static str, Arc<ScalarUDF>)> {
+fn scalar_functions() -> Vec<(&'static str, Arc<ScalarUDF>)> {
     let mut v = Vec::new();
-    v.extend(image::scalar_functions(env).into_iter().map(|f| (image::FAMILY, f)));
+    v.extend(image::scalar_functions().into_iter().map(|f| (image::FAMILY, f)));
     v.extend(dedupe::scalar_functions().into_iter().map(|f| (dedupe::FAMILY, f)));
     v.extend(folds::scalar_functions().into_iter().map(|f| (folds::FAMILY, f)));
     v.extend(vector::scalar_functions().into_iter().map(|f| (vector::FAMILY, f)));
@@ -76,7 +76,7 @@ fn table_functions() -> Vec<(&'static str, TableFnRef)> {
 
 /// Registers every function of the project on `ctx`.
 pub fn register_all(ctx: &SessionContext, env: EnvRef) -> Result<()> {
-    for (_, f) in scalar_functions(Some(env.clone())) {
+    for (_, f) in scalar_functions() {
         ctx.register_udf(f.as_ref().clone());
     }
     for (_, f) in async_functions(Some(env.clone())) {
@@ -94,7 +94,7 @@ pub fn register_all(ctx: &SessionContext, env: EnvRef) -> Result<()> {
 /// The documentation of every function, for `cytologia functions` and the reference page.
 pub fn all_functions() -> Vec<FunctionDoc> {
     let mut out = Vec::new();
-    for (family, f) in scalar_functions(None) {
+    for (family, f) in scalar_functions() {
         if let Some(doc) = f.documentation() {
             out.push(FunctionDoc { name: f.name().to_string(), family, kind: FunctionKind::Scalar, doc: doc.clone() });
         }
@@ -141,6 +141,6 @@ mod tests {
             assert!(f.doc.syntax_example.starts_with(&f.name), "{}: syntax example must start with the name", f.name);
             assert!(f.doc.sql_example.is_some(), "{} has no SQL example", f.name);
         }
-        assert_eq!(scalar_functions(None).len() + async_functions(None).len() + aggregate_functions().len() + table_functions().len(), all.len());
+        assert_eq!(scalar_functions().len() + async_functions(None).len() + aggregate_functions().len() + table_functions().len(), all.len());
     }
 }

@@ -4,7 +4,6 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::error::Result;
 use datafusion::logical_expr::{ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
 
-use crate::env::EnvRef;
 use cytologia_kernels::image::{codec, crop_box};
 
 const NAME: &str = "crop";
@@ -28,14 +27,13 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
 #[derive(Debug)]
 pub struct Crop {
     signature: Signature,
-    env: Option<EnvRef>,
 }
 
-impl Crop {
-    pub fn new(env: Option<EnvRef>) -> Self {
+impl Default for Crop {
+    fn default() -> Self {
         let signature =
             Signature::one_of(vec![datafusion::logical_expr::TypeSignature::Any(5), datafusion::logical_expr::TypeSignature::Any(6)], Volatility::Immutable);
-        Crop { signature, env }
+        Crop { signature }
     }
 }
 
@@ -65,17 +63,11 @@ impl ScalarUDFImpl for Crop {
         Some(&DOC)
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        // The counter starts before the first batch, so its rate counts that batch's time.
-        let progress = self.env.as_ref().map(|env| env.rows_progress(NAME));
-        let out = super::box_args::map_rows(NAME, "margin", 16, &args.args, args.number_rows, |item, b, margin| {
+        super::box_args::map_rows(NAME, "margin", 16, &args.args, args.number_rows, |item, b, margin| {
             let r = |k: usize| crop_box::round_coord(b[k]);
             let p = item.rgb()?;
             let cut = crop_box::crop(&p, r(0)?, r(1)?, r(2)?, r(3)?, margin)?;
             Ok(codec::encode_png(&cut)?)
-        })?;
-        if let Some(p) = progress {
-            p.inc(args.number_rows as u64);
-        }
-        Ok(out)
+        })
     }
 }

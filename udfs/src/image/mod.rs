@@ -1,6 +1,7 @@
 //! Family `image`: the image value and functions over it. Kernels (`codec`) know nothing of
 //! DataFusion; each SQL function lives in its own file.
 pub mod box_args;
+mod data_url;
 pub mod object_urls;
 pub mod value;
 
@@ -20,15 +21,14 @@ pub const FAMILY: &str = "image";
 /// The reference page's section of this family.
 pub(crate) const SECTION: datafusion::logical_expr::DocSection = crate::docs::section("Image functions");
 
-/// The family's scalar functions; `env` (absent when only their documentation is wanted)
-/// gives `crop` its progress counter.
-pub fn scalar_functions(env: Option<crate::env::EnvRef>) -> Vec<Arc<ScalarUDF>> {
+/// The family's scalar functions.
+pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
     vec![
         Arc::new(ScalarUDF::new_from_impl(image_info::ImageInfo::default())),
         Arc::new(ScalarUDF::new_from_impl(decode_image::DecodeImage::default())),
         Arc::new(ScalarUDF::new_from_impl(encode_png::EncodePng::default())),
         Arc::new(ScalarUDF::new_from_impl(phash::Phash::default())),
-        Arc::new(ScalarUDF::new_from_impl(crop::Crop::new(env))),
+        Arc::new(ScalarUDF::new_from_impl(crop::Crop::default())),
     ]
 }
 

@@ -2,7 +2,8 @@
 //! - encoded bytes (`Binary`, `LargeBinary`, `BinaryView`),
 //! - decoded pixels: `Struct{width Int32, height Int32, channels Int32, data Binary}`,
 //!   row-major, interleaved, 8 bits per channel,
-//! - a path, `file://` URL or `s3://` URL (`Utf8`), read when the function runs.
+//! - a path, `file://` URL or `s3://` URL (`Utf8`), read when the function runs, or a
+//!   base64 `data:` URL (so encoded images and paths can share one string column).
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BinaryBuilder, Int32Array, Int32Builder, StructArray};
@@ -54,12 +55,16 @@ impl ImageItem<'_> {
     /// Where the image came from, for error messages.
     pub fn describe(&self, row: usize) -> String {
         match self {
+            ImageItem::Path(p) if super::data_url::is_data_url(p) => format!("row {row} (a data: URL)"),
             ImageItem::Path(p) => format!("'{p}'"),
             _ => format!("row {row}"),
         }
     }
 
     fn read_path(p: &str) -> Result<Vec<u8>, UdfError> {
+        if super::data_url::is_data_url(p) {
+            return super::data_url::decode(p, MAX_FILE_BYTES);
+        }
         if super::object_urls::is_object_url(p) {
             return super::object_urls::read(p, MAX_FILE_BYTES);
         }

@@ -54,6 +54,14 @@ impl<'a> CallArgs<'a> {
         }
     }
 
+    pub fn bool(&self, i: usize, default: bool) -> Result<bool> {
+        match self.scalar(i)? {
+            None => Ok(default),
+            Some(ScalarValue::Boolean(Some(v))) => Ok(v),
+            Some(_) => Err(self.bad(i, "true or false")),
+        }
+    }
+
     fn bad(&self, i: usize, what: &str) -> DataFusionError {
         DataFusionError::Plan(format!("{}(): option '{}' must be {what}", self.function, self.names[i]))
     }

@@ -132,8 +132,6 @@ impl AsyncScalarUDFImpl for Classify {
             jobs.push((registry::pick(&all, NAME, model.as_deref(), Task::Classifier)?, rows));
         }
         let images = args.args[0].to_array(n)?;
-        // Made before the first batch runs, so the rate counts its time.
-        let progress = env.rows_progress(NAME);
         let out = tokio::task::spawn_blocking(move || -> Result<ArrayRef> {
             let mut logits: Vec<Option<Vec<f32>>> = vec![None; n];
             for (info, rows) in jobs {
@@ -159,7 +157,6 @@ impl AsyncScalarUDFImpl for Classify {
         })
         .await
         .map_err(|e| DataFusionError::Execution(format!("{NAME}(): {e}")))??;
-        progress.inc(n as u64);
         Ok(ColumnarValue::Array(out))
     }
 }

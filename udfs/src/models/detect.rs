@@ -64,6 +64,12 @@ static SIG: LazyLock<TableFnSignature> = LazyLock::new(|| TableFnSignature {
             ScalarValue::Boolean(Some(false)),
             "out-of-fold: each detector runs only on the input rows whose `fold` column equals its registered fold (docs/pipeline.md §4.5)",
         ),
+        Param::optional(
+            "crops",
+            ParamKind::Bool,
+            ScalarValue::Boolean(Some(true)),
+            "fill the `crop` column with each box's crop (margin 16, a pixel struct), as `classify(crop)` needs; false leaves it NULL, which queries that keep only the boxes should say: at confidence 0.001 a weak detector returns thousands of boxes per image, and their crops may not fit in memory",
+        ),
         Param::optional("name", ParamKind::Str, ScalarValue::Utf8(Some("name".into())), "the image name column"),
         Param::optional("image", ParamKind::Str, ScalarValue::Utf8(Some("path".into())), "the image column (path, bytes or pixel struct)"),
     ],
@@ -148,6 +154,7 @@ impl TableFn for Detect {
                     lit(device.clone()),
                     lit(a.i64("threads")?),
                     lit(precision.clone()),
+                    lit(a.bool("crops")?),
                 ],
             ));
             let b = || col("__box");

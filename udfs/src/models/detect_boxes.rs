@@ -15,20 +15,20 @@ use crate::env::EnvRef;
 use crate::image::value::{ImageColumn, pixels_array, pixels_type};
 
 pub const NAME: &str = "detect_boxes";
-pub const PARAMS: &[&str] = &["image", "model", "confidence", "nms_iou", "batch_size", "device", "threads", "precision"];
+pub const PARAMS: &[&str] = &["image", "model", "confidence", "nms_iou", "batch_size", "device", "threads", "precision", "crops"];
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,
         "Runs a registered YOLOX detector on each image and returns its boxes as a list of structs \
          `{x1, y1, x2, y2 (float64, image pixels), score (float32), width, height (the image), crop \
-         (the box's §7.1 crop as a pixel struct)}` in descending score order, for use with `unnest`. \
+         (the box's §7.1 crop as a pixel struct; NULL when `crops` is false)}` in descending score order, for use with `unnest`. \
          Semantics as the winning recipe (docs/pipeline.md §4.4): PIL-identical RGB decode then BGR, ratio-keeping \
          OpenCV INTER_LINEAR resize pasted top-left on a 114 canvas, raw 0-255 input, score = \
          obj x max class prob >= confidence, class-agnostic NMS (suppress IoU > nms_iou), boxes \
          divided by the ratio, no clipping. Works with exports that decode the grid in the graph \
          and with those that do not. `detect()` is the table form.",
-        "detect_boxes(image[, model[, confidence[, nms_iou[, batch_size[, device[, threads[, precision]]]]]]])",
+        "detect_boxes(image[, model[, confidence[, nms_iou[, batch_size[, device[, threads[, precision[, crops]]]]]]]])",
     )
     .with_argument("image", "Encoded bytes, a pixel struct or a file path.")
     .with_argument("model", "A registered detector's name; NULL = the default detector.")
@@ -40,6 +40,10 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     .with_argument(
         "precision",
         "'fp32', 'bf16' (the whole network in bfloat16, channels-last; YOLOX safetensors weights on libtorch only, an error for others) or 'auto' (bf16 on CUDA and on CPUs with AMX, else fp32). Default: 'fp32'.",
+    )
+    .with_argument(
+        "crops",
+        "false: leave `crop` NULL. Queries that keep only the boxes should say so: at confidence 0.001 a weak detector returns thousands of boxes per image, and their crops may not fit in memory. Default: true.",
     )
     .with_sql_example("SELECT name, unnest(detect_boxes(path, 'yolox_fold0')) AS box FROM images WHERE src = 'test';")
     .build()
@@ -70,7 +74,7 @@ pub struct DetectBoxes {
 
 impl DetectBoxes {
     pub fn new(env: Option<EnvRef>) -> Self {
-        let signature = Signature::one_of((1..=8).map(datafusion::logical_expr::TypeSignature::Any).collect(), Volatility::Volatile);
+        let signature = Signature::one_of((1..=9).map(datafusion::logical_expr::TypeSignature::Any).collect(), Volatility::Volatile);
         DetectBoxes { signature, env }
     }
 }
@@ -122,13 +126,11 @@ impl AsyncScalarUDFImpl for DetectBoxes {
             device: a.str(5)?.unwrap_or_else(|| env.config().device.clone()),
             threads: a.usize(6, 0, 0)?,
             precision: a.str(7)?.unwrap_or_else(|| "fp32".into()),
+            crops: a.bool(8, true)?,
         };
         let all = registry::load_all(env.as_ref()).await?;
         let info = registry::pick(&all, NAME, model.as_deref(), Task::Detector)?;
         let images = args.args[0].to_array(args.number_rows)?;
-        // The table function `detect` and the scalar form count in one display, made before the
-        // first batch runs so the rate counts its time.
-        let progress = env.rows_progress("detect");
         let out = tokio::task::spawn_blocking(move || -> Result<ArrayRef> {
             let col = ImageColumn::new(NAME, &images)?;
             let results = detector::detect(&col, &info, &opts).map_err(|e| DataFusionError::Execution(format!("{NAME}(): {e}")))?;
@@ -136,7 +138,6 @@ impl AsyncScalarUDFImpl for DetectBoxes {
         })
         .await
         .map_err(|e| DataFusionError::Execution(format!("{NAME}(): {e}")))??;
-        progress.inc(args.number_rows as u64);
         Ok(ColumnarValue::Array(out))
     }
 }

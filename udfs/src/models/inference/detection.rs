@@ -21,11 +21,15 @@ pub struct DetectOptions {
     pub threads: usize,
     /// 'fp32', 'bf16' or 'auto' (`model_runtime::open`).
     pub precision: String,
+    /// Cut each box's crop. Box-only queries turn it off: at a low confidence a weak detector
+    /// returns thousands of boxes per image, too many crops for memory.
+    pub crops: bool,
 }
 
 pub struct BoxOut {
     pub det: Detection,
-    /// The §7.1 crop (margin 16) of the box rounded half to even; None when it is empty.
+    /// The §7.1 crop (margin 16) of the box rounded half to even; None when it is empty or
+    /// crops are off.
     pub crop: Option<Pixels>,
 }
 
@@ -74,6 +78,9 @@ pub fn detect(images: &ImageColumn, info: &ModelInfo, o: &DetectOptions) -> Resu
             let boxes = dets
                 .into_iter()
                 .map(|det| {
+                    if !o.crops {
+                        return BoxOut { det, crop: None };
+                    }
                     let r = |v: f32| crop_box::round_coord(v as f64);
                     let crop = match (r(det.x1), r(det.y1), r(det.x2), r(det.y2)) {
                         (Ok(a), Ok(b), Ok(c), Ok(d)) => crop_box::crop(p, a, b, c, d, CROP_MARGIN).ok(),
