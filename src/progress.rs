@@ -99,14 +99,13 @@ impl indicatif::TermLike for LogLines {
         if st.last.is_some_and(|t| t.elapsed() < LOG_EVERY) {
             return Ok(());
         }
-        let text: Vec<&str> = lines.iter().map(|l| l.trim_end()).filter(|l| !l.is_empty()).collect();
-        if text.is_empty() {
-            return Ok(());
+        let mut wrote = false;
+        for l in lines.iter().map(|l| l.trim_end()).filter(|l| !l.is_empty()) {
+            writeln!(st.out, "progress: {l}")?;
+            wrote = true;
         }
-        let lines: Vec<String> = text.into_iter().map(|l| format!("progress: {l}\n")).collect();
-        st.last = Some(Instant::now());
-        for l in lines {
-            st.out.write_all(l.as_bytes())?;
+        if wrote {
+            st.last = Some(Instant::now());
         }
         st.out.flush()
     }

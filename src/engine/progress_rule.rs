@@ -49,17 +49,23 @@ impl RowProgressRule {
         self.tracked.iter().find(|(n, _)| *n == name).map(|(_, l)| *l)
     }
 
+    /// Adds `name`'s label to `out` when the function is tracked, once.
+    fn note(&self, name: &str, out: &mut Vec<&'static str>) {
+        if let Some(label) = self.label_of(name)
+            && !out.contains(&label)
+        {
+            out.push(label);
+        }
+    }
+
     /// The tracked functions an expression calls, outermost first.
     fn called(&self, expr: &Arc<dyn PhysicalExpr>, out: &mut Vec<&'static str>) {
         // An async function (detect_boxes, classify) is wrapped under a generated name.
         if let Some(a) = expr.downcast_ref::<AsyncFuncExpr>() {
             return self.called(&a.func, out);
         }
-        let name = expr.downcast_ref::<ScalarFunctionExpr>().map(|f| f.name());
-        if let Some(label) = name.and_then(|n| self.label_of(n))
-            && !out.contains(&label)
-        {
-            out.push(label);
+        if let Some(f) = expr.downcast_ref::<ScalarFunctionExpr>() {
+            self.note(f.name(), out);
         }
         for child in expr.children() {
             self.called(child, out);
@@ -83,10 +89,8 @@ impl PhysicalOptimizerRule for RowProgressRule {
                 if !matches!(a.mode(), AggregateMode::Partial | AggregateMode::Single | AggregateMode::SinglePartitioned) {
                     return Ok(Transformed::no(node));
                 }
-                for l in a.aggr_expr().iter().filter_map(|f| self.label_of(f.fun().name())) {
-                    if !labels.contains(&l) {
-                        labels.push(l);
-                    }
+                for f in a.aggr_expr() {
+                    self.note(f.fun().name(), &mut labels);
                 }
             }
             node.apply_expressions(&mut |e| {

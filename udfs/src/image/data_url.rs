@@ -6,12 +6,15 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
 use crate::error::UdfError;
 
+/// DataFusion's `encode(bytes, 'base64')` writes no padding, so padding is optional here.
+const BASE64: GeneralPurpose =
+    GeneralPurpose::new(&base64::alphabet::STANDARD, GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent));
+
 pub fn is_data_url(s: &str) -> bool {
     s.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("data:"))
 }
 
-/// The bytes of a base64 data URL. DataFusion's `encode(bytes, 'base64')` writes no padding,
-/// so padding is optional here.
+/// The bytes of a base64 data URL.
 pub fn decode(url: &str, max_bytes: u64) -> Result<Vec<u8>, UdfError> {
     let rest = url.get(5..).filter(|_| is_data_url(url)).ok_or_else(|| UdfError::Other("not a data: URL".into()))?;
     let (meta, data) = rest.split_once(',').ok_or_else(|| UdfError::Other("data: URL without ','".into()))?;
@@ -21,8 +24,7 @@ pub fn decode(url: &str, max_bytes: u64) -> Result<Vec<u8>, UdfError> {
     if (data.len() as u64) / 4 * 3 > max_bytes {
         return Err(UdfError::Other(format!("data: URL of {} characters is above the image limit of {max_bytes} bytes", data.len())));
     }
-    let engine = GeneralPurpose::new(&base64::alphabet::STANDARD, GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent));
-    engine.decode(data.trim()).map_err(|e| UdfError::Other(format!("data: URL: invalid base64 ({e})")))
+    BASE64.decode(data.trim()).map_err(|e| UdfError::Other(format!("data: URL: invalid base64 ({e})")))
 }
 
 #[cfg(test)]

@@ -33,10 +33,6 @@ pub struct ClassifyOptions {
     pub threads: usize,
 }
 
-/// What to change when even one image does not fit (batches are already split down to one).
-const SINGLE_IMAGE_ADVICE: &str =
-    "a single image does not fit: use a model registered at a smaller input size, or device => 'cpu' when the GPU is short of memory";
-
 pub fn classify(images: &ImageColumn, info: &ModelInfo, o: &ClassifyOptions) -> Result<Vec<Option<Vec<f32>>>> {
     let size = info.input_size.filter(|s| *s > 0).ok_or_else(|| UdfError::Other(format!("model '{}' has no input size", info.name)))? as usize;
     let rt = model_runtime::open(&info.verified_file()?, &o.device, o.threads, "fp32")?;
@@ -80,12 +76,7 @@ pub fn classify(images: &ImageColumn, info: &ModelInfo, o: &ClassifyOptions) -> 
             .collect())
     };
     let per_batch: Vec<Vec<(usize, Vec<f32>)>> =
-        rows.par_chunks(batch).map(|chunk| batching::run_halving("classify", chunk, &run)).collect::<Result<_>>().map_err(
-            |e| match batching::is_out_of_memory(&e.to_string()) {
-                true => UdfError::Other(batching::explain_out_of_memory(e.to_string(), SINGLE_IMAGE_ADVICE)),
-                false => e,
-            },
-        )?;
+        rows.par_chunks(batch).map(|chunk| batching::run_halving("classify", chunk, &run)).collect::<Result<_>>().map_err(super::explain_single_image_oom)?;
     let mut out: Vec<Option<Vec<f32>>> = (0..images.len()).map(|_| None).collect();
     for (i, l) in per_batch.into_iter().flatten() {
         out[i] = Some(l);

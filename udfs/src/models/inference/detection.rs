@@ -41,10 +41,6 @@ pub struct ImageBoxes {
 
 pub const CROP_MARGIN: i64 = 16;
 
-/// What to change when even one image does not fit (batches are already split down to one).
-const SINGLE_IMAGE_ADVICE: &str =
-    "a single image does not fit: use a model registered at a smaller input size, or device => 'cpu' when the GPU is short of memory";
-
 pub fn detect(images: &ImageColumn, info: &ModelInfo, o: &DetectOptions) -> Result<Vec<Option<ImageBoxes>>> {
     let size = info.input_size.filter(|s| *s > 0).ok_or_else(|| UdfError::Other(format!("model '{}' has no input size", info.name)))? as usize;
     let rt = model_runtime::open(&info.verified_file()?, &o.device, o.threads, &o.precision)?;
@@ -94,12 +90,7 @@ pub fn detect(images: &ImageColumn, info: &ModelInfo, o: &DetectOptions) -> Resu
         Ok(result)
     };
     let per_batch: Vec<Vec<(usize, ImageBoxes)>> =
-        rows.par_chunks(batch).map(|chunk| batching::run_halving("detect", chunk, &run)).collect::<Result<_>>().map_err(
-            |e| match batching::is_out_of_memory(&e.to_string()) {
-                true => UdfError::Other(batching::explain_out_of_memory(e.to_string(), SINGLE_IMAGE_ADVICE)),
-                false => e,
-            },
-        )?;
+        rows.par_chunks(batch).map(|chunk| batching::run_halving("detect", chunk, &run)).collect::<Result<_>>().map_err(super::explain_single_image_oom)?;
     let mut out: Vec<Option<ImageBoxes>> = (0..images.len()).map(|_| None).collect();
     for (i, b) in per_batch.into_iter().flatten() {
         out[i] = Some(b);
