@@ -2,16 +2,18 @@
 # Training step throughput of two cytologia binaries on the same data, in interleaved rounds
 # (the machine's speed drifts by up to ±20% between minutes): train_classifier (ResNet-18 at
 # 224, batch 32, the winning recipe's augmentations and mixing, PNG crops) and train_detector
-# (YOLOX-nano at 416, batch 16, mosaic and mixup on). Each prints images/s after 3 warm-up
-# steps, the loader's stalls included.
+# (YOLOX-nano at 416, batch 16, mosaic and mixup on; MULTISCALE=3 redraws the size every 10
+# steps as the recipe does). Each prints images/s after 3 warm-up steps, the loader's stalls
+# included.
 #   scripts/bench/train_compare.sh OTHER_BIN [ROUNDS]     (3 rounds)
-# Environment: IMAGES (synthetic train images, 400), BENCH_DIR (keep the data between runs),
+# Environment: IMAGES (synthetic train images, 400), MULTISCALE (0: the detector at 416 only), BENCH_DIR (keep the data between runs),
 # CYTOLOGIA_BIN (the binary compared with OTHER_BIN; target/release/cytologia).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OTHER=${1:?usage: $0 OTHER_BIN [ROUNDS]}
 ROUNDS=${2:-3}
 IMAGES=${IMAGES:-400}
+MULTISCALE=${MULTISCALE:-0}
 BIN=${CYTOLOGIA_BIN:-target/release/cytologia}
 tmp=${BENCH_DIR:-$(mktemp -d)}
 WH=$tmp/wh
@@ -35,7 +37,7 @@ classifier() { # binary -> images/s
 detector() { # binary -> images/s
   "$1" --warehouse "$WH" sql --format csv "SELECT images_per_s FROM train_detector((SELECT path AS image, fold, boxes FROM detector_rows),
       name => 'cmp_det', preset => 'nano', input_size => 416, fold => 0, epochs => 1, batch_size => 16, no_aug_epochs => 0,
-      warmup_epochs => 0, multiscale_range => 0, checkpoint_dir => '$tmp/ckpt')" 2>/dev/null | tail -n 1
+      warmup_epochs => 0, multiscale_range => $MULTISCALE, checkpoint_dir => '$tmp/ckpt')" 2>/dev/null | tail -n 1
 }
 
 for r in $(seq 1 "$ROUNDS"); do

@@ -7,6 +7,7 @@
 pub mod classifier;
 pub mod dataset;
 pub mod error;
+pub mod heap;
 pub mod loader;
 pub mod loader_pool;
 pub mod metrics;

@@ -215,6 +215,7 @@ pub fn train(ds: Arc<DetDataset>, cfg: &DetConfig, report: &mut dyn FnMut(DetRow
     let (mut best, mut it, mut seen, mut train_time) = (f64::NEG_INFINITY, 0usize, 0usize, 0f64);
     let mut size_rng = rng::derive(cfg.seed, 3 << 32, 0);
     let mut size = cfg.input_size;
+    let mut last_size = None;
     for epoch in 0..cfg.epochs {
         let aug_off = epoch + cfg.no_aug_epochs >= cfg.epochs;
         let order = rng::permutation(&mut rng::derive(cfg.seed, 0, epoch as u64), n);
@@ -238,6 +239,10 @@ pub fn train(ds: Arc<DetDataset>, cfg: &DetConfig, report: &mut dyn FnMut(DetRow
             }
             let b = rx.recv().map_err(|_| TrainError::Other("the batch loader stopped".into()))??;
             let t0 = Instant::now();
+            if last_size != Some(b.size) {
+                crate::heap::release_free_pages();
+                last_size = Some(b.size);
+            }
             let bn = b.targets.len() as i64;
             let x = Tensor::from_slice(&b.x).view([bn, 3, b.size as i64, b.size as i64]).to_device(cfg.device);
             let targets: Vec<Tensor> = b
@@ -283,6 +288,8 @@ pub fn train(ds: Arc<DetDataset>, cfg: &DetConfig, report: &mut dyn FnMut(DetRow
         }
         let eval_model = if cfg.ema { &ema_model } else { &model };
         let (ap, ap50) = evaluate(eval_model, &ds, cfg.input_size, cfg.device)?;
+        // The next step starts from its own size's pages, not validation's.
+        last_size = None;
         let checkpoint = if ap > best {
             best = ap;
             Some(cytologia_nn::checkpoint::save(&eval_model.vs, &cfg.checkpoint_dir, &cfg.name, it as i64)?)
