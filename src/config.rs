@@ -19,6 +19,8 @@ pub struct Config {
     pub threads: usize,
     /// Progress bars on stderr for long scans (hidden when stderr is not a terminal).
     pub progress: bool,
+    /// The session's role (`cytologia.role`): admin runs everything, analyst only reads.
+    pub role: cytologia_udfs::access::Role,
 }
 
 impl Default for Config {
@@ -29,6 +31,7 @@ impl Default for Config {
             device: "auto".into(),
             threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             progress: false,
+            role: cytologia_udfs::access::Role::Admin,
         }
     }
 }

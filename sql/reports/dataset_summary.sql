@@ -1,10 +1,7 @@
--- Dataset at a glance: images, boxes and boxes-per-image for train and test.
-SELECT 'train' AS split, count(DISTINCT name) AS images, count(*) AS boxes,
-       round(CAST(count(*) AS DOUBLE) / count(DISTINCT name), 3) AS boxes_per_image
-FROM labels
-UNION ALL
-SELECT 'test', count(DISTINCT name), count(*), round(CAST(count(*) AS DOUBLE) / count(DISTINCT name), 3)
-FROM test_rows
+-- Dataset at a glance: images, boxes and boxes-per-image for train and test (catalog view
+-- dataset_summary).
+SELECT split, images, boxes, round(boxes_per_image, 3) AS boxes_per_image
+FROM dataset_summary
 ORDER BY split DESC;
 
 -- Boxes per class, in class-id order.

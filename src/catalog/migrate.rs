@@ -7,7 +7,7 @@ use crate::engine::{Engine, Output};
 use crate::error::{Error, Result};
 
 /// The catalog version this build writes.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// What a version adds to the one before it.
 struct Step {
@@ -17,7 +17,11 @@ struct Step {
     columns: &'static [(&'static str, &'static str, &'static str)],
 }
 
-const STEPS: &[Step] = &[Step { to: 2, why: "submission keeps its file's line order (row_number)", columns: &[("submission", "row_number", "BIGINT")] }];
+const STEPS: &[Step] = &[
+    Step { to: 2, why: "submission keeps its file's line order (row_number)", columns: &[("submission", "row_number", "BIGINT")] },
+    // New tables and views come with the catalog's files, applied on every upgrade.
+    Step { to: 3, why: "analyst views and the oof_predictions table", columns: &[] },
+];
 
 /// Brings the warehouse's catalog to [`VERSION`]; returns one line per change.
 pub async fn upgrade(engine: &Engine) -> Result<Vec<String>> {

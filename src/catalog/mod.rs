@@ -22,7 +22,14 @@ pub const FILES: &[(&str, &str)] = &[
     ("catalog/tables/13_submission.sql", include_str!("../../catalog/tables/13_submission.sql")),
     ("catalog/tables/14_oof_boxes.sql", include_str!("../../catalog/tables/14_oof_boxes.sql")),
     ("catalog/tables/15_oof_matched.sql", include_str!("../../catalog/tables/15_oof_matched.sql")),
+    ("catalog/tables/16_oof_predictions.sql", include_str!("../../catalog/tables/16_oof_predictions.sql")),
     ("catalog/views/01_label_summary.sql", include_str!("../../catalog/views/01_label_summary.sql")),
+    ("catalog/views/02_metric_matches.sql", include_str!("../../catalog/views/02_metric_matches.sql")),
+    ("catalog/views/03_submission_errors.sql", include_str!("../../catalog/views/03_submission_errors.sql")),
+    ("catalog/views/04_oof_errors.sql", include_str!("../../catalog/views/04_oof_errors.sql")),
+    ("catalog/views/05_model_lineage.sql", include_str!("../../catalog/views/05_model_lineage.sql")),
+    ("catalog/views/06_fold_balance.sql", include_str!("../../catalog/views/06_fold_balance.sql")),
+    ("catalog/views/07_dataset_summary.sql", include_str!("../../catalog/views/07_dataset_summary.sql")),
 ];
 
 /// Applies every catalog file; returns one line per statement that changed something.

@@ -36,6 +36,10 @@ pub struct Cli {
     /// the logs of scheduled scripts.
     #[arg(long, global = true)]
     progress: bool,
+    /// The session's role: admin runs everything; analyst only reads the warehouse's tables
+    /// and views (no writes, files, training or settings).
+    #[arg(long, global = true, value_enum, default_value_t = RoleArg::Admin)]
+    role: RoleArg,
     #[command(subcommand)]
     command: Command,
 }
@@ -185,8 +189,18 @@ fn install_panic_hook() {
     }));
 }
 
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum RoleArg {
+    Admin,
+    Analyst,
+}
+
 fn config(cli: &Cli) -> Config {
     let mut c = Config::default().with_warehouse(cli.warehouse.clone());
+    c.role = match cli.role {
+        RoleArg::Admin => cytologia_udfs::access::Role::Admin,
+        RoleArg::Analyst => cytologia_udfs::access::Role::Analyst,
+    };
     c.progress = !cli.quiet;
     if cli.progress {
         crate::progress::log_to_non_terminal();

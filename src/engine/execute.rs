@@ -45,6 +45,7 @@ impl Engine {
         let statement = super::statement::parse(&state, sql)?;
         self.check_logs(&state, &statement).await?;
         let plan = state.statement_to_plan(statement).await?;
+        super::access::check_session(&plan, state.config_options())?;
         match plan {
             LogicalPlan::Ddl(DdlStatement::CreateMemoryTable(c)) => {
                 let name = c.name.table().to_string();

@@ -1,6 +1,7 @@
 //! The engine builder: one function returns the configured DataFusion session (warehouse
 //! catalog, object stores, every SQL function), wrapped with the statement executor that
 //! makes DDL and DML persistent. The CLI and every later front end go through [`Engine`].
+pub(crate) mod access;
 mod copy_file;
 mod env;
 mod execute;
@@ -15,6 +16,7 @@ use datafusion::execution::context::SessionState;
 use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
+use cytologia_udfs::access::{AccessOptions, Role};
 use cytologia_udfs::env::EnvConfig;
 
 use crate::config::Config;
@@ -41,7 +43,8 @@ pub async fn build(config: &Config) -> Result<Engine> {
     let session_config = SessionConfig::new()
         .with_information_schema(true)
         .with_target_partitions(config.threads.max(1))
-        .with_default_catalog_and_schema("datafusion", "public");
+        .with_default_catalog_and_schema("datafusion", "public")
+        .with_option_extension(AccessOptions::default());
     let board = Arc::new(crate::progress::Board::new(config.progress));
     // Delta's query planner executes the custom nodes of its writer (metrics observers).
     let state = SessionStateBuilder::new()
@@ -70,6 +73,9 @@ pub async fn build(config: &Config) -> Result<Engine> {
             eprintln!("notice: {line}");
         }
     }
+    // The engine keeps its own catalog current as admin; the session's statements run as the
+    // configured role.
+    engine.set_role(config.role)?;
     Ok(engine)
 }
 
@@ -78,6 +84,12 @@ impl Engine {
     /// must persist (CREATE TABLE, INSERT, DROP, CREATE VIEW) go through [`Engine::execute`].
     pub fn ctx(&self) -> &SessionContext {
         &self.ctx
+    }
+
+    /// Sets the role every later statement of this engine's session runs as.
+    pub fn set_role(&self, role: Role) -> Result<()> {
+        self.ctx.state_ref().write().config_mut().options_mut().set("cytologia.role", role.name())?;
+        Ok(())
     }
 
     pub fn state(&self) -> SessionState {

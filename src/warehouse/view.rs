@@ -54,7 +54,10 @@ impl TableProvider for LazyView {
     }
     async fn scan(&self, state: &dyn Session, projection: Option<&Vec<usize>>, _filters: &[Expr], limit: Option<usize>) -> Result<Arc<dyn ExecutionPlan>> {
         let state = state.as_any().downcast_ref::<SessionState>().ok_or_else(|| DataFusionError::Internal("views need a SessionState".into()))?;
-        let mut b = LogicalPlanBuilder::from(plan_view(state, &self.view).await?);
+        let plan = plan_view(state, &self.view).await?;
+        // The statement that scans the view was checked without seeing inside it.
+        crate::engine::access::check_session(&plan, state.config_options()).map_err(DataFusionError::from)?;
+        let mut b = LogicalPlanBuilder::from(plan);
         if let Some(p) = projection {
             b = b.select(p.iter().copied())?;
         }

@@ -29,7 +29,7 @@ fn an_older_warehouse_is_upgraded_and_keeps_every_row() {
     );
     assert!(ok, "{err}");
     assert_eq!(out, "l,t,s,c\n3,2,2,23\n");
-    assert!(err.contains("added submission.row_number") && err.contains("upgraded from version 1 to 2"), "{err}");
+    assert!(err.contains("added submission.row_number") && err.contains("upgraded from version 1 to 3"), "{err}");
     // Every value survived, and the new column is there (NULL in the old rows).
     assert_eq!(
         csv(&wh, "SELECT trustii_id, name, x1, y1, x2, y2, class, row_number IS NULL AS new_col_null FROM submission ORDER BY trustii_id"),
@@ -37,7 +37,9 @@ fn an_older_warehouse_is_upgraded_and_keeps_every_row() {
     );
     assert_eq!(csv(&wh, "SELECT string_agg(class, ' ' ORDER BY row_number) AS c FROM labels"), "c\nPNN LY MO\n");
     let version: serde_json::Value = serde_json::from_slice(&std::fs::read(wh.join("_cytologia/catalog.json")).unwrap()).unwrap();
-    assert_eq!(version["version"], 2);
+    assert_eq!(version["version"], 3);
+    // Version 3's table and views are there, over the old rows.
+    assert_eq!(csv(&wh, "SELECT (SELECT count(*) FROM oof_predictions) AS o, (SELECT sum(support) FROM submission_class_errors) AS s"), "o,s\n0,\n");
     // The upgrade happens once.
     let (ok, _, err) = cytologia(&wh, &["sql", "SELECT 1"]);
     assert!(ok && !err.contains("catalog"), "{err}");

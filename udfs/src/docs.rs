@@ -24,13 +24,16 @@ pub struct FunctionDoc {
     pub name: String,
     pub family: &'static str,
     pub kind: FunctionKind,
+    /// What it may touch; bounds which roles may call it.
+    pub effect: crate::access::Effect,
     pub doc: Documentation,
 }
 
 /// Renders one function as Markdown (the format of DataFusion's SQL reference pages).
 pub fn to_markdown(f: &FunctionDoc) -> String {
     let d = &f.doc;
-    let mut s = format!("### `{}`\n\n*{} function, family `{}`*\n\n{}\n\n", f.name, f.kind.label(), f.family, d.description.trim());
+    let mut s =
+        format!("### `{}`\n\n*{} function, family `{}`; effect: {}*\n\n{}\n\n", f.name, f.kind.label(), f.family, f.effect.label(), d.description.trim());
     s.push_str(&format!("```sql\n{}\n```\n\n", d.syntax_example.trim()));
     if let Some(args) = &d.arguments {
         s.push_str("#### Arguments\n\n");

@@ -3,6 +3,7 @@
 //!
 //! `register_all(ctx, env)` installs them all; `all_functions()` lists their documentation
 //! (the source of `cytologia functions` and docs/functions.md).
+pub mod access;
 pub mod async_calls;
 pub mod docs;
 pub mod env;
@@ -31,31 +32,32 @@ use datafusion::logical_expr::async_udf::{AsyncScalarUDF, AsyncScalarUDFImpl};
 use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 use datafusion::prelude::SessionContext;
 
+use access::Effect;
 use docs::{FunctionDoc, FunctionKind};
 use env::EnvRef;
 use tablefn::{TableFnPlanner, TableFnRef};
 
-fn scalar_functions() -> Vec<(&'static str, Arc<ScalarUDF>)> {
+fn scalar_functions() -> Vec<(&'static str, Effect, Arc<ScalarUDF>)> {
     let mut v = Vec::new();
-    v.extend(image::scalar_functions().into_iter().map(|f| (image::FAMILY, f)));
-    v.extend(dedupe::scalar_functions().into_iter().map(|f| (dedupe::FAMILY, f)));
-    v.extend(folds::scalar_functions().into_iter().map(|f| (folds::FAMILY, f)));
-    v.extend(vector::scalar_functions().into_iter().map(|f| (vector::FAMILY, f)));
-    v.extend(boxes::scalar_functions().into_iter().map(|f| (boxes::FAMILY, f)));
-    v.extend(tables::scalar_functions().into_iter().map(|f| (tables::FAMILY, f)));
-    v.extend(background::scalar_functions().into_iter().map(|f| (background::FAMILY, f)));
+    v.extend(image::scalar_functions().into_iter().map(|(e, f)| (image::FAMILY, e, f)));
+    v.extend(dedupe::scalar_functions().into_iter().map(|(e, f)| (dedupe::FAMILY, e, f)));
+    v.extend(folds::scalar_functions().into_iter().map(|(e, f)| (folds::FAMILY, e, f)));
+    v.extend(vector::scalar_functions().into_iter().map(|(e, f)| (vector::FAMILY, e, f)));
+    v.extend(boxes::scalar_functions().into_iter().map(|(e, f)| (boxes::FAMILY, e, f)));
+    v.extend(tables::scalar_functions().into_iter().map(|(e, f)| (tables::FAMILY, e, f)));
+    v.extend(background::scalar_functions().into_iter().map(|(e, f)| (background::FAMILY, e, f)));
     v
 }
 
-fn async_functions(env: Option<EnvRef>) -> Vec<(&'static str, Arc<dyn AsyncScalarUDFImpl>)> {
-    models::async_functions(env).into_iter().map(|f| (models::FAMILY, f)).collect()
+fn async_functions(env: Option<EnvRef>) -> Vec<(&'static str, Effect, Arc<dyn AsyncScalarUDFImpl>)> {
+    models::async_functions(env).into_iter().map(|(e, f)| (models::FAMILY, e, f)).collect()
 }
 
-fn aggregate_functions() -> Vec<(&'static str, Arc<AggregateUDF>)> {
+fn aggregate_functions() -> Vec<(&'static str, Effect, Arc<AggregateUDF>)> {
     let mut v = Vec::new();
-    v.extend(vector::aggregate_functions().into_iter().map(|f| (vector::FAMILY, f)));
-    v.extend(boxes::aggregate_functions().into_iter().map(|f| (boxes::FAMILY, f)));
-    v.extend(eval::aggregate_functions().into_iter().map(|f| (eval::FAMILY, f)));
+    v.extend(vector::aggregate_functions().into_iter().map(|(e, f)| (vector::FAMILY, e, f)));
+    v.extend(boxes::aggregate_functions().into_iter().map(|(e, f)| (boxes::FAMILY, e, f)));
+    v.extend(eval::aggregate_functions().into_iter().map(|(e, f)| (eval::FAMILY, e, f)));
     v
 }
 
@@ -76,13 +78,13 @@ fn table_functions() -> Vec<(&'static str, TableFnRef)> {
 
 /// Registers every function of the project on `ctx`.
 pub fn register_all(ctx: &SessionContext, env: EnvRef) -> Result<()> {
-    for (_, f) in scalar_functions() {
+    for (_, _, f) in scalar_functions() {
         ctx.register_udf(f.as_ref().clone());
     }
-    for (_, f) in async_functions(Some(env.clone())) {
+    for (_, _, f) in async_functions(Some(env.clone())) {
         ctx.register_udf(AsyncScalarUDF::new(f).into_scalar_udf());
     }
-    for (_, f) in aggregate_functions() {
+    for (_, _, f) in aggregate_functions() {
         ctx.register_udaf(f.as_ref().clone());
     }
     let tfs: Vec<TableFnRef> = table_functions().into_iter().map(|(_, f)| f).collect();
@@ -94,19 +96,19 @@ pub fn register_all(ctx: &SessionContext, env: EnvRef) -> Result<()> {
 /// The documentation of every function, for `cytologia functions` and the reference page.
 pub fn all_functions() -> Vec<FunctionDoc> {
     let mut out = Vec::new();
-    for (family, f) in scalar_functions() {
+    for (family, effect, f) in scalar_functions() {
         if let Some(doc) = f.documentation() {
-            out.push(FunctionDoc { name: f.name().to_string(), family, kind: FunctionKind::Scalar, doc: doc.clone() });
+            out.push(FunctionDoc { name: f.name().to_string(), family, kind: FunctionKind::Scalar, effect, doc: doc.clone() });
         }
     }
-    for (family, f) in async_functions(None) {
+    for (family, effect, f) in async_functions(None) {
         if let Some(doc) = f.documentation() {
-            out.push(FunctionDoc { name: f.name().to_string(), family, kind: FunctionKind::Scalar, doc: doc.clone() });
+            out.push(FunctionDoc { name: f.name().to_string(), family, kind: FunctionKind::Scalar, effect, doc: doc.clone() });
         }
     }
-    for (family, f) in aggregate_functions() {
+    for (family, effect, f) in aggregate_functions() {
         if let Some(doc) = f.documentation() {
-            out.push(FunctionDoc { name: f.name().to_string(), family, kind: FunctionKind::Aggregate, doc: doc.clone() });
+            out.push(FunctionDoc { name: f.name().to_string(), family, kind: FunctionKind::Aggregate, effect, doc: doc.clone() });
         }
     }
     for (family, f) in table_functions() {
@@ -120,9 +122,27 @@ pub fn all_functions() -> Vec<FunctionDoc> {
             }
         }
         doc.arguments = if args.is_empty() { None } else { Some(args) };
-        out.push(FunctionDoc { name: f.name().to_string(), family, kind: FunctionKind::Table, doc });
+        out.push(FunctionDoc { name: f.name().to_string(), family, kind: FunctionKind::Table, effect: f.effect(), doc });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+/// The declared effect of every function, by name and alias (the engine's access check).
+pub fn effects() -> std::collections::HashMap<String, Effect> {
+    let mut out = std::collections::HashMap::new();
+    for (_, effect, f) in scalar_functions() {
+        out.extend(std::iter::once(f.name()).chain(f.aliases().iter().map(String::as_str)).map(|n| (n.to_string(), effect)));
+    }
+    for (_, effect, f) in async_functions(None) {
+        out.insert(f.name().to_string(), effect);
+    }
+    for (_, effect, f) in aggregate_functions() {
+        out.extend(std::iter::once(f.name()).chain(f.aliases().iter().map(String::as_str)).map(|n| (n.to_string(), effect)));
+    }
+    for (_, f) in table_functions() {
+        out.insert(f.name().to_string(), f.effect());
+    }
     out
 }
 

@@ -9,6 +9,9 @@ use cytologia_kernels::image::codec::{self, Pixels};
 
 const NAME: &str = "make_background";
 
+// Its image may be a path or URL, read when it runs.
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::ReadsFiles;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,

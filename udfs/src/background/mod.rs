@@ -13,6 +13,6 @@ pub const FAMILY: &str = "background";
 /// The reference page's section of this family.
 pub(crate) const SECTION: datafusion::logical_expr::DocSection = crate::docs::section("Image functions");
 
-pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
-    vec![Arc::new(ScalarUDF::new_from_impl(make_background::MakeBackground::default()))]
+pub fn scalar_functions() -> Vec<(crate::access::Effect, Arc<ScalarUDF>)> {
+    vec![(make_background::EFFECT, Arc::new(ScalarUDF::new_from_impl(make_background::MakeBackground::default())))]
 }

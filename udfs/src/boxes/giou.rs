@@ -10,6 +10,8 @@ use cytologia_kernels::boxes::geometry;
 
 const NAME: &str = "giou";
 
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::Pure;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,

@@ -16,10 +16,13 @@ pub const FAMILY: &str = "boxes";
 /// The reference page's section of this family.
 pub(crate) const SECTION: datafusion::logical_expr::DocSection = crate::docs::section("Box functions");
 
-pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
-    vec![Arc::new(ScalarUDF::new_from_impl(giou::Giou::default())), Arc::new(ScalarUDF::new_from_impl(round_half_even::RoundHalfEven::default()))]
+pub fn scalar_functions() -> Vec<(crate::access::Effect, Arc<ScalarUDF>)> {
+    vec![
+        (giou::EFFECT, Arc::new(ScalarUDF::new_from_impl(giou::Giou::default()))),
+        (round_half_even::EFFECT, Arc::new(ScalarUDF::new_from_impl(round_half_even::RoundHalfEven::default()))),
+    ]
 }
 
-pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
-    vec![Arc::new(AggregateUDF::new_from_impl(wbf::Wbf::default()))]
+pub fn aggregate_functions() -> Vec<(crate::access::Effect, Arc<AggregateUDF>)> {
+    vec![(wbf::EFFECT, Arc::new(AggregateUDF::new_from_impl(wbf::Wbf::default())))]
 }

@@ -14,6 +14,8 @@ use cytologia_kernels::boxes::fusion::{self, RawBox};
 
 const NAME: &str = "wbf";
 
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::Pure;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,

@@ -12,6 +12,8 @@ use cytologia_kernels::dedupe::rule::{Image, dedupe};
 
 const NAME: &str = "dedupe_phash";
 
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::Pure;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,
@@ -44,6 +46,9 @@ pub struct DedupePhash;
 impl TableFn for DedupePhash {
     fn name(&self) -> &'static str {
         NAME
+    }
+    fn effect(&self) -> crate::access::Effect {
+        EFFECT
     }
     fn signature(&self) -> &TableFnSignature {
         &SIG

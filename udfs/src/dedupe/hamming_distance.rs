@@ -10,6 +10,8 @@ use cytologia_kernels::image::perceptual_hash::hamming_distance_hex;
 
 const NAME: &str = "hamming_distance";
 
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::Pure;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,

@@ -13,8 +13,8 @@ pub const FAMILY: &str = "dedupe";
 /// The reference page's section of this family.
 pub(crate) const SECTION: datafusion::logical_expr::DocSection = crate::docs::section("Dedupe functions");
 
-pub fn scalar_functions() -> Vec<Arc<datafusion::logical_expr::ScalarUDF>> {
-    vec![Arc::new(datafusion::logical_expr::ScalarUDF::new_from_impl(hamming_distance::HammingDistance::default()))]
+pub fn scalar_functions() -> Vec<(crate::access::Effect, Arc<datafusion::logical_expr::ScalarUDF>)> {
+    vec![(hamming_distance::EFFECT, Arc::new(datafusion::logical_expr::ScalarUDF::new_from_impl(hamming_distance::HammingDistance::default())))]
 }
 
 pub fn table_functions() -> Vec<TableFnRef> {

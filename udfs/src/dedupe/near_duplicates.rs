@@ -12,6 +12,8 @@ use cytologia_kernels::dedupe::near::{clusters, near_pairs};
 
 const NAME: &str = "near_duplicates";
 
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::Pure;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,
@@ -45,6 +47,9 @@ pub struct NearDuplicates;
 impl TableFn for NearDuplicates {
     fn name(&self) -> &'static str {
         NAME
+    }
+    fn effect(&self) -> crate::access::Effect {
+        EFFECT
     }
     fn signature(&self) -> &TableFnSignature {
         &SIG

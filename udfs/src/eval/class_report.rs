@@ -12,6 +12,8 @@ use cytologia_kernels::eval::f1;
 
 const NAME: &str = "class_report";
 
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::Pure;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,
@@ -42,6 +44,9 @@ pub struct ClassReport;
 impl TableFn for ClassReport {
     fn name(&self) -> &'static str {
         NAME
+    }
+    fn effect(&self) -> crate::access::Effect {
+        EFFECT
     }
     fn signature(&self) -> &TableFnSignature {
         &SIG

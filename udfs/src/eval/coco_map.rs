@@ -12,6 +12,8 @@ use cytologia_kernels::eval::coco::{CocoImage, coco_ap};
 
 const NAME: &str = "coco_map";
 
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::Pure;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,

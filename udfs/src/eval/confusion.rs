@@ -12,6 +12,8 @@ use crate::tablefn::{InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnS
 
 const NAME: &str = "confusion";
 
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::Pure;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,
@@ -45,6 +47,9 @@ pub struct Confusion;
 impl TableFn for Confusion {
     fn name(&self) -> &'static str {
         NAME
+    }
+    fn effect(&self) -> crate::access::Effect {
+        EFFECT
     }
     fn signature(&self) -> &TableFnSignature {
         &SIG

@@ -12,6 +12,8 @@ use cytologia_kernels::eval::f1;
 
 const NAME: &str = "macro_f1";
 
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::Pure;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,

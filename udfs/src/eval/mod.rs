@@ -18,8 +18,11 @@ pub const FAMILY: &str = "eval";
 /// The reference page's section of this family.
 pub(crate) const SECTION: datafusion::logical_expr::DocSection = crate::docs::section("Evaluation functions");
 
-pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
-    vec![Arc::new(AggregateUDF::new_from_impl(macro_f1::MacroF1::default())), Arc::new(AggregateUDF::new_from_impl(coco_map::CocoMap::default()))]
+pub fn aggregate_functions() -> Vec<(crate::access::Effect, Arc<AggregateUDF>)> {
+    vec![
+        (macro_f1::EFFECT, Arc::new(AggregateUDF::new_from_impl(macro_f1::MacroF1::default()))),
+        (coco_map::EFFECT, Arc::new(AggregateUDF::new_from_impl(coco_map::CocoMap::default()))),
+    ]
 }
 
 pub fn table_functions() -> Vec<TableFnRef> {

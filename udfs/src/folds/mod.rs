@@ -16,8 +16,8 @@ pub const FAMILY: &str = "folds";
 /// The reference page's section of this family.
 pub(crate) const SECTION: datafusion::logical_expr::DocSection = crate::docs::section("Fold functions");
 
-pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
-    vec![Arc::new(ScalarUDF::new_from_impl(cut_bin::CutBin::default()))]
+pub fn scalar_functions() -> Vec<(crate::access::Effect, Arc<ScalarUDF>)> {
+    vec![(cut_bin::EFFECT, Arc::new(ScalarUDF::new_from_impl(cut_bin::CutBin::default())))]
 }
 
 pub fn table_functions() -> Vec<TableFnRef> {

@@ -13,6 +13,8 @@ use cytologia_kernels::folds::iterstrat::{multilabel_stratified_kfold, multilabe
 
 const NAME: &str = "multilabel_kfold";
 
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::Pure;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,
@@ -51,6 +53,9 @@ pub struct MultilabelKfold;
 impl TableFn for MultilabelKfold {
     fn name(&self) -> &'static str {
         NAME
+    }
+    fn effect(&self) -> crate::access::Effect {
+        EFFECT
     }
     fn signature(&self) -> &TableFnSignature {
         &SIG

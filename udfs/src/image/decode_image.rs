@@ -8,6 +8,9 @@ use super::value::{ImageColumn, pixels_array, pixels_type};
 
 const NAME: &str = "decode_image";
 
+// Its image may be a path or URL, read when it runs.
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::ReadsFiles;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,

@@ -10,6 +10,9 @@ use cytologia_kernels::image::codec;
 
 const NAME: &str = "encode_png";
 
+// Its image may be a path or URL, read when it runs.
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::ReadsFiles;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(super::SECTION, "Encodes an image as lossless PNG bytes (RGB8), e.g. to store crops or export pixels.", "encode_png(image)")
         .with_argument("image", "Encoded bytes, a pixel struct or a file path.")

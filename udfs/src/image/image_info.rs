@@ -9,6 +9,9 @@ use super::value::ImageColumn;
 
 const NAME: &str = "image_info";
 
+// Its image may be a path or URL, read when it runs.
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::ReadsFiles;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,

@@ -22,13 +22,13 @@ pub const FAMILY: &str = "image";
 pub(crate) const SECTION: datafusion::logical_expr::DocSection = crate::docs::section("Image functions");
 
 /// The family's scalar functions.
-pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
+pub fn scalar_functions() -> Vec<(crate::access::Effect, Arc<ScalarUDF>)> {
     vec![
-        Arc::new(ScalarUDF::new_from_impl(image_info::ImageInfo::default())),
-        Arc::new(ScalarUDF::new_from_impl(decode_image::DecodeImage::default())),
-        Arc::new(ScalarUDF::new_from_impl(encode_png::EncodePng::default())),
-        Arc::new(ScalarUDF::new_from_impl(phash::Phash::default())),
-        Arc::new(ScalarUDF::new_from_impl(crop::Crop::default())),
+        (image_info::EFFECT, Arc::new(ScalarUDF::new_from_impl(image_info::ImageInfo::default()))),
+        (decode_image::EFFECT, Arc::new(ScalarUDF::new_from_impl(decode_image::DecodeImage::default()))),
+        (encode_png::EFFECT, Arc::new(ScalarUDF::new_from_impl(encode_png::EncodePng::default()))),
+        (phash::EFFECT, Arc::new(ScalarUDF::new_from_impl(phash::Phash::default()))),
+        (crop::EFFECT, Arc::new(ScalarUDF::new_from_impl(crop::Crop::default()))),
     ]
 }
 

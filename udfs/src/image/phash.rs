@@ -10,6 +10,9 @@ use cytologia_kernels::image::perceptual_hash::phash_rgb;
 
 const NAME: &str = "phash";
 
+// Its image may be a path or URL, read when it runs.
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::ReadsFiles;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,

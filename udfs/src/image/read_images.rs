@@ -22,6 +22,8 @@ use cytologia_kernels::image::{codec, listing, perceptual_hash as phash, stats};
 const NAME: &str = "read_images";
 const BATCH: usize = 32;
 
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::ReadsFiles;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,
@@ -81,6 +83,9 @@ pub struct ReadImages;
 impl TableFn for ReadImages {
     fn name(&self) -> &'static str {
         NAME
+    }
+    fn effect(&self) -> crate::access::Effect {
+        EFFECT
     }
     fn signature(&self) -> &TableFnSignature {
         &SIG

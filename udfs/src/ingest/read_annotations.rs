@@ -19,6 +19,8 @@ use cytologia_kernels::ingest::annotations::{self, Kind, Record};
 
 const NAME: &str = "read_annotations";
 
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::ReadsFiles;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,
@@ -59,6 +61,9 @@ pub struct ReadAnnotations;
 impl TableFn for ReadAnnotations {
     fn name(&self) -> &'static str {
         NAME
+    }
+    fn effect(&self) -> crate::access::Effect {
+        EFFECT
     }
     fn signature(&self) -> &TableFnSignature {
         &SIG

@@ -19,6 +19,9 @@ use crate::image::value::ImageColumn;
 pub const NAME: &str = "classify";
 pub const PARAMS: &[&str] = &["image", "model", "tta", "batch_size", "device", "threads"];
 
+// Model files, and images given as paths.
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::ReadsFiles;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,

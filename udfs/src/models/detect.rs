@@ -15,6 +15,9 @@ use crate::tablefn::{InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnS
 
 const NAME: &str = "detect";
 
+// Model files, and images given as paths.
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::ReadsFiles;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,
@@ -81,6 +84,9 @@ pub struct Detect;
 impl TableFn for Detect {
     fn name(&self) -> &'static str {
         NAME
+    }
+    fn effect(&self) -> crate::access::Effect {
+        EFFECT
     }
     fn signature(&self) -> &TableFnSignature {
         &SIG

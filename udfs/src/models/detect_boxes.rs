@@ -17,6 +17,9 @@ use crate::image::value::{ImageColumn, pixels_array, pixels_type};
 pub const NAME: &str = "detect_boxes";
 pub const PARAMS: &[&str] = &["image", "model", "confidence", "nms_iou", "batch_size", "device", "threads", "precision", "crops"];
 
+// Model files, and images given as paths.
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::ReadsFiles;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,

@@ -13,6 +13,8 @@ use cytologia_nn::yolox::{Preset, Yolox, onnx_export};
 
 const NAME: &str = "export_onnx";
 
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::Writes;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,
@@ -53,6 +55,9 @@ struct Request {
 impl TableFn for ExportOnnx {
     fn name(&self) -> &'static str {
         NAME
+    }
+    fn effect(&self) -> crate::access::Effect {
+        EFFECT
     }
     fn signature(&self) -> &TableFnSignature {
         &SIG

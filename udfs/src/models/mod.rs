@@ -30,8 +30,8 @@ pub(crate) const SECTION: datafusion::logical_expr::DocSection = crate::docs::se
 /// Inference runs as async scalar functions (DataFusion batches their input by
 /// `ideal_batch_size` and awaits them off the reactor). They need the engine to read
 /// `models`; `None` builds them for the documentation only.
-pub fn async_functions(env: Option<EnvRef>) -> Vec<Arc<dyn AsyncScalarUDFImpl>> {
-    vec![Arc::new(detect_boxes::DetectBoxes::new(env.clone())), Arc::new(classify::Classify::new(env))]
+pub fn async_functions(env: Option<EnvRef>) -> Vec<(crate::access::Effect, Arc<dyn AsyncScalarUDFImpl>)> {
+    vec![(detect_boxes::EFFECT, Arc::new(detect_boxes::DetectBoxes::new(env.clone()))), (classify::EFFECT, Arc::new(classify::Classify::new(env)))]
 }
 
 pub fn table_functions() -> Vec<TableFnRef> {

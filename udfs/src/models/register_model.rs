@@ -15,6 +15,8 @@ use cytologia_nn::runtime::model_runtime::Format;
 
 const NAME: &str = "register_model";
 
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::Writes;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,
@@ -75,6 +77,9 @@ pub struct RegisterModel;
 impl TableFn for RegisterModel {
     fn name(&self) -> &'static str {
         NAME
+    }
+    fn effect(&self) -> crate::access::Effect {
+        EFFECT
     }
     fn signature(&self) -> &TableFnSignature {
         &SIG

@@ -9,6 +9,9 @@ use datafusion::logical_expr::{Documentation, LogicalPlan, LogicalPlanBuilder};
 use crate::tablefn::{InputKind, TableFn, TableFnCall, TableFnSignature};
 use cytologia_nn::runtime::{onnx, torch};
 
+// Loads the runtimes' libraries, reads no data.
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::Pure;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,
@@ -29,6 +32,9 @@ pub struct RuntimeInfo;
 impl TableFn for RuntimeInfo {
     fn name(&self) -> &'static str {
         "runtime_info"
+    }
+    fn effect(&self) -> crate::access::Effect {
+        EFFECT
     }
     fn signature(&self) -> &TableFnSignature {
         &SIG

@@ -52,6 +52,8 @@ pub struct TableFnCall {
 
 pub trait TableFn: std::fmt::Debug + Send + Sync {
     fn name(&self) -> &'static str;
+    /// What the function may touch (declared next to its documentation).
+    fn effect(&self) -> crate::access::Effect;
     fn signature(&self) -> &TableFnSignature;
     fn documentation(&self) -> &Documentation;
     /// Builds the logical plan of one call. Nothing may be executed or collected here

@@ -38,6 +38,7 @@ impl RelationPlanner for TableFnPlanner {
         let Some(function) = self.functions.get(&fname) else {
             return Ok(RelationPlanning::Original(Box::new(relation)));
         };
+        crate::access::check_function(ctx.context_provider().options(), function.name(), function.effect())?;
         let call = resolve_call(function, &args.args, ctx, self.env.clone())?;
         let plan = function.plan(call)?;
         Ok(RelationPlanning::Planned(Box::new(PlannedRelation::new(plan, alias.clone()))))

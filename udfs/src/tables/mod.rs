@@ -15,6 +15,6 @@ pub fn table_functions() -> Vec<TableFnRef> {
     vec![Arc::new(profile::Profile)]
 }
 
-pub fn scalar_functions() -> Vec<Arc<datafusion::logical_expr::ScalarUDF>> {
-    vec![Arc::new(datafusion::logical_expr::ScalarUDF::new_from_impl(assert_true::AssertTrue::default()))]
+pub fn scalar_functions() -> Vec<(crate::access::Effect, Arc<datafusion::logical_expr::ScalarUDF>)> {
+    vec![(assert_true::EFFECT, Arc::new(datafusion::logical_expr::ScalarUDF::new_from_impl(assert_true::AssertTrue::default())))]
 }

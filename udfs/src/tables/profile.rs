@@ -9,6 +9,8 @@ use datafusion::logical_expr::{Documentation, Expr, LogicalPlan, LogicalPlanBuil
 
 use crate::tablefn::{InputKind, TableFn, TableFnCall, TableFnSignature};
 
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::Pure;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,
@@ -33,6 +35,9 @@ fn orderable(t: &DataType) -> bool {
 impl TableFn for Profile {
     fn name(&self) -> &'static str {
         "profile"
+    }
+    fn effect(&self) -> crate::access::Effect {
+        EFFECT
     }
     fn signature(&self) -> &TableFnSignature {
         &SIG

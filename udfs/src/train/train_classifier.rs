@@ -22,6 +22,8 @@ use cytologia_train::classifier::{self as trainer, EvalRow, Init, TrainConfig};
 
 const NAME: &str = "train_classifier";
 
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::Trains;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,
@@ -209,6 +211,9 @@ impl Call {
 impl TableFn for TrainClassifier {
     fn name(&self) -> &'static str {
         NAME
+    }
+    fn effect(&self) -> crate::access::Effect {
+        EFFECT
     }
     fn signature(&self) -> &TableFnSignature {
         &SIG

@@ -20,6 +20,8 @@ use cytologia_train::yolox::trainer::{self, DetConfig, DetRow};
 
 const NAME: &str = "train_detector";
 
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::Trains;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,
@@ -190,6 +192,9 @@ impl Call {
 impl TableFn for TrainDetector {
     fn name(&self) -> &'static str {
         NAME
+    }
+    fn effect(&self) -> crate::access::Effect {
+        EFFECT
     }
     fn signature(&self) -> &TableFnSignature {
         &SIG

@@ -10,6 +10,8 @@ use cytologia_kernels::vector as kernels;
 
 const NAME: &str = "argmax";
 
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::Pure;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,

@@ -12,6 +12,8 @@ use super::lists;
 
 const NAME: &str = "vector_mean";
 
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::Pure;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,

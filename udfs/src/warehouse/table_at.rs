@@ -7,6 +7,8 @@ use datafusion::logical_expr::{Documentation, LogicalPlan, LogicalPlanBuilder};
 use crate::sync::block_on;
 use crate::tablefn::{InputKind, Param, ParamKind, TableFn, TableFnCall, TableFnSignature};
 
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::ReadsWarehouse;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,
@@ -30,6 +32,9 @@ pub struct TableAt;
 impl TableFn for TableAt {
     fn name(&self) -> &'static str {
         "table_at"
+    }
+    fn effect(&self) -> crate::access::Effect {
+        EFFECT
     }
     fn signature(&self) -> &TableFnSignature {
         &SIG

@@ -9,6 +9,8 @@ use datafusion::logical_expr::{Documentation, LogicalPlan, LogicalPlanBuilder};
 use crate::sync::block_on;
 use crate::tablefn::{InputKind, TableFn, TableFnCall, TableFnSignature};
 
+pub(crate) const EFFECT: crate::access::Effect = crate::access::Effect::ReadsWarehouse;
+
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         super::SECTION,
@@ -30,6 +32,9 @@ pub struct TableHistory;
 impl TableFn for TableHistory {
     fn name(&self) -> &'static str {
         "table_history"
+    }
+    fn effect(&self) -> crate::access::Effect {
+        EFFECT
     }
     fn signature(&self) -> &TableFnSignature {
         &SIG
