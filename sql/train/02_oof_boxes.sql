@@ -10,8 +10,8 @@ FROM detect((SELECT i.name, i.path, f.fold FROM images i JOIN folds f ON f.name 
             model => '${det_name:-yolox_nano}_fold*', oof => true,
             confidence => ${confidence:float:-0.001}, nms_iou => ${nms_iou:float:-0.30}, crops => false) d;
 
--- Fitted to the ground-truth count (§4.5 then §6.3): each raw box rounded half to even and
--- clipped to the image, ranked by score (ties: the detector's order, here by position),
+-- Fitted to the ground-truth count (§4.5 then §6.3): each raw box clipped to the image and
+-- rounded half to even, ranked by score (ties: the detector's order, here by position),
 -- the first `bbs` kept, full-image boxes at score 0 fill the rest. bb_score_avg is the mean
 -- raw score of the image (the background selection's order, §5).
 CREATE OR REPLACE TABLE oof_boxes AS
@@ -22,8 +22,10 @@ WITH ran AS (
   WHERE m.task = 'detector' AND starts_with(m.name, '${det_name:-yolox_nano}_fold')
 ), raw AS (
   SELECT name, model, score,
-         LEAST(GREATEST(round_half_even(x1), 0), width - 1) AS x1, LEAST(GREATEST(round_half_even(y1), 0), height - 1) AS y1,
-         LEAST(GREATEST(round_half_even(x2), 0), width - 1) AS x2, LEAST(GREATEST(round_half_even(y2), 0), height - 1) AS y2,
+         -- Clipped before rounding: the same integers (the bounds are integers), and a barely
+         -- trained detector's boxes far outside the image (1e19 px) stay within integer range.
+         round_half_even(LEAST(GREATEST(x1, 0), width - 1)) AS x1, round_half_even(LEAST(GREATEST(y1, 0), height - 1)) AS y1,
+         round_half_even(LEAST(GREATEST(x2, 0), width - 1)) AS x2, round_half_even(LEAST(GREATEST(y2, 0), height - 1)) AS y2,
          ROW_NUMBER() OVER (PARTITION BY name, model ORDER BY score DESC, x1, y1, x2, y2) AS k,
          count(*) OVER (PARTITION BY name, model) AS raw_boxes,
          avg(CAST(score AS DOUBLE)) OVER (PARTITION BY name, model) AS bb_score_avg
