@@ -6,6 +6,8 @@ mod copy_file;
 mod env;
 mod execute;
 mod progress_rule;
+#[cfg(test)]
+mod session_tests;
 pub mod statement;
 
 pub use execute::Output;
@@ -90,6 +92,16 @@ impl Engine {
     pub fn set_role(&self, role: Role) -> Result<()> {
         self.ctx.state_ref().write().config_mut().options_mut().set("cytologia.role", role.name())?;
         Ok(())
+    }
+
+    /// A new session over the same warehouse, functions and views, running as `role`: its
+    /// settings (`SET`) are its own and start from this session's, while tables and views
+    /// written by one session are seen by every other. One per client connection.
+    pub fn session(&self, role: Role) -> Result<Engine> {
+        let ctx = SessionContext::new_with_state(self.ctx.state());
+        let session = Engine { ctx, warehouse: self.warehouse.clone(), schema: self.schema.clone(), env: self.env.clone() };
+        session.set_role(role)?;
+        Ok(session)
     }
 
     pub fn state(&self) -> SessionState {
