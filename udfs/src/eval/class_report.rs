@@ -25,7 +25,7 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
         "class_report(input[, truth => 'truth', pred => 'pred', group_by => NULL])",
     )
     .with_argument("input", "A table, view or parenthesised query with truth and prediction columns.")
-    .with_sql_example("SELECT class, support, recall, error_rate FROM class_report(oof_predictions) ORDER BY error_rate DESC;")
+    .with_sql_example("SELECT class, support, recall, error_rate FROM class_report(oof_matches) ORDER BY error_rate DESC; -- oof_matches: a catalog view (truth, pred per model and fold)")
     .build()
 });
 
