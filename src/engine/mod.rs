@@ -94,8 +94,8 @@ impl Engine {
         Ok(())
     }
 
-    /// A new session over the same warehouse, functions and views, running as `role`: its
-    /// settings (`SET`) are its own and start from this session's, while tables and views
+    /// A new session over the same warehouse, functions and views, running as `role`. Its
+    /// settings (`SET`) are its own, copied from this engine's when it opens; tables and views
     /// written by one session are seen by every other. One per client connection.
     pub fn session(&self, role: Role) -> Result<Engine> {
         let ctx = SessionContext::new_with_state(self.ctx.state());
