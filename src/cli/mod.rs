@@ -211,6 +211,18 @@ fn config(cli: &Cli) -> Config {
     c
 }
 
+/// Commands that write to the warehouse outside SQL are refused to an analyst, as its
+/// statements are.
+fn require_admin(cli: &Cli, command: &str) -> Result<()> {
+    match cli.role {
+        RoleArg::Admin => Ok(()),
+        RoleArg::Analyst => Err(Error::Usage(format!(
+            "{}: `cytologia {command}` writes, and the analyst role may only read (SQLSTATE 25006)",
+            cytologia_udfs::access::READ_ONLY
+        ))),
+    }
+}
+
 async fn open(cli: &Cli) -> Result<Engine> {
     engine::build(&config(cli)).await
 }
@@ -245,6 +257,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Shell => shell::run(open(&cli).await?).await,
         Command::Functions { name, markdown } => functions::show(name.as_deref(), *markdown),
         Command::Init => {
+            require_admin(&cli, "init")?;
             let engine = open(&cli).await?;
             let mut lines = crate::catalog::migrate::upgrade(&engine).await?;
             lines.extend(crate::catalog::apply(&engine).await?);
@@ -255,6 +268,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Repair { table } => {
+            require_admin(&cli, "repair")?;
             let engine = open(&cli).await?;
             match engine.warehouse().repair(table).await? {
                 Some(r) => {
@@ -268,6 +282,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Maintain { tables, retention_hours, target_file_mb, dry_run } => {
+            require_admin(&cli, "maintain")?;
             let engine = open(&cli).await?;
             let wh = engine.warehouse();
             let names: Vec<String> = if tables.is_empty() { wh.list_tables().await?.into_iter().collect() } else { tables.clone() };
@@ -283,7 +298,10 @@ async fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Synth { out, train, test, seed } => synth::run(out, *train, *test, *seed).map(|_| ()),
-        Command::Demo { out, train, test, seed } => demo::run(&cli, out, *train, *test, *seed).await,
+        Command::Demo { out, train, test, seed } => {
+            require_admin(&cli, "demo")?;
+            demo::run(&cli, out, *train, *test, *seed).await
+        }
     }
 }
 

@@ -69,6 +69,21 @@ fn errors_are_one_clear_line() {
     }
 }
 
+/// `--role analyst`: queries run, writes through SQL and through the commands are refused.
+#[test]
+fn an_analyst_reads_and_cannot_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let wh = dir.path().join("wh");
+    assert_eq!(csv(&wh, "CREATE TABLE t AS SELECT 1 AS v; SELECT v FROM t"), "v\n1\n");
+    let (ok, out, _) = cytologia(&wh, &["--role", "analyst", "sql", "--format", "csv", "SELECT v FROM t"]);
+    assert!(ok && out == "v\n1\n", "{out}");
+    for args in [vec!["sql", "DROP TABLE t"], vec!["maintain"], vec!["repair", "t"], vec!["init"]] {
+        let (ok, _, err) = cytologia(&wh, &[&["--role", "analyst"], args.as_slice()].concat());
+        assert!(!ok && err.starts_with("error: read-only session") && err.contains("25006"), "{args:?}: {err}");
+    }
+    assert_eq!(csv(&wh, "SELECT count(*) AS n FROM t"), "n\n1\n");
+}
+
 #[test]
 fn scripts_with_parameters_stop_at_first_error() {
     let dir = tempfile::tempdir().unwrap();
