@@ -216,10 +216,7 @@ fn config(cli: &Cli) -> Config {
 fn require_admin(cli: &Cli, command: &str) -> Result<()> {
     match cli.role {
         RoleArg::Admin => Ok(()),
-        RoleArg::Analyst => Err(Error::Usage(format!(
-            "{}: `cytologia {command}` writes, and the analyst role may only read (SQLSTATE 25006)",
-            cytologia_udfs::access::READ_ONLY
-        ))),
+        RoleArg::Analyst => Err(crate::engine::access::read_only(&format!("`cytologia {command}`"), cytologia_udfs::access::Role::Analyst)),
     }
 }
 

@@ -82,7 +82,8 @@ pub fn check(plan: &LogicalPlan, role: Role) -> Result<()> {
     denied.map_or(Ok(()), Err)
 }
 
-fn read_only(what: &str, role: Role) -> Error {
+/// The error for a statement or command (`what`) that writes, in a session of `role`.
+pub(crate) fn read_only(what: &str, role: Role) -> Error {
     Error::Usage(format!("{READ_ONLY}: {what} writes, and the {} role may only read (SQLSTATE 25006)", role.name()))
 }
 
