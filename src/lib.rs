@@ -10,6 +10,8 @@ pub mod pipeline;
 pub mod progress;
 pub mod runtime;
 pub mod script;
+#[cfg(feature = "pg")]
+pub mod server;
 pub mod synth;
 pub mod warehouse;
 

@@ -3,6 +3,8 @@
 mod demo;
 mod functions;
 mod run;
+#[cfg(feature = "pg")]
+mod serve;
 mod shell;
 mod synth;
 
@@ -36,10 +38,11 @@ pub struct Cli {
     /// the logs of scheduled scripts.
     #[arg(long, global = true)]
     progress: bool,
-    /// The session's role: admin runs everything; analyst only reads the warehouse's tables
-    /// and views (no writes, files, training or settings).
-    #[arg(long, global = true, value_enum, default_value_t = RoleArg::Admin)]
-    role: RoleArg,
+    /// The session's role: admin (the default) runs everything; analyst only reads the
+    /// warehouse's tables and views (no writes, files, training or settings). For
+    /// `cytologia role add`, the role of the login added.
+    #[arg(long, global = true, value_enum)]
+    role: Option<RoleArg>,
     #[command(subcommand)]
     command: Command,
 }
@@ -107,6 +110,19 @@ enum Command {
         test: usize,
         #[arg(long, default_value_t = 42)]
         seed: u64,
+    },
+    /// Serve the warehouse over the PostgreSQL wire protocol (psql, psycopg, BI tools), one
+    /// session per connection, as each login's role (docs/analysts.md).
+    #[cfg(feature = "pg")]
+    Serve(serve::ServeArgs),
+    /// Manage the logins of `cytologia serve` (a roles file of SCRAM verifiers).
+    #[cfg(feature = "pg")]
+    Role {
+        #[command(subcommand)]
+        command: serve::RoleCommand,
+        /// The roles file.
+        #[arg(long, global = true, env = "CYTOLOGIA_ROLES")]
+        roles: Option<PathBuf>,
     },
     /// Generate synthetic smears and run the pipeline scripts on them end to end.
     Demo {
@@ -195,12 +211,18 @@ enum RoleArg {
     Analyst,
 }
 
+impl From<RoleArg> for cytologia_udfs::access::Role {
+    fn from(r: RoleArg) -> Self {
+        match r {
+            RoleArg::Admin => cytologia_udfs::access::Role::Admin,
+            RoleArg::Analyst => cytologia_udfs::access::Role::Analyst,
+        }
+    }
+}
+
 fn config(cli: &Cli) -> Config {
     let mut c = Config::default().with_warehouse(cli.warehouse.clone());
-    c.role = match cli.role {
-        RoleArg::Admin => cytologia_udfs::access::Role::Admin,
-        RoleArg::Analyst => cytologia_udfs::access::Role::Analyst,
-    };
+    c.role = cli.role.unwrap_or(RoleArg::Admin).into();
     c.progress = !cli.quiet;
     if cli.progress {
         crate::progress::log_to_non_terminal();
@@ -214,7 +236,7 @@ fn config(cli: &Cli) -> Config {
 /// Commands that write to the warehouse outside SQL are refused to an analyst, as its
 /// statements are.
 fn require_admin(cli: &Cli, command: &str) -> Result<()> {
-    match cli.role {
+    match cli.role.unwrap_or(RoleArg::Admin) {
         RoleArg::Admin => Ok(()),
         RoleArg::Analyst => Err(crate::engine::access::read_only(&format!("`cytologia {command}`"), cytologia_udfs::access::Role::Analyst)),
     }
@@ -294,6 +316,18 @@ async fn dispatch(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        #[cfg(feature = "pg")]
+        Command::Serve(args) => {
+            // Each connection runs as its login's role; the server's own engine stays admin
+            // to keep the catalog current.
+            let mut config = config(&cli);
+            config.role = cytologia_udfs::access::Role::Admin;
+            config.progress = false;
+            let engine = engine::build(&config).await?;
+            crate::server::serve(engine, args.options()).await
+        }
+        #[cfg(feature = "pg")]
+        Command::Role { command, roles } => serve::role(command, cli.role.map(Into::into), roles.as_deref()),
         Command::Synth { out, train, test, seed } => synth::run(out, *train, *test, *seed).map(|_| ()),
         Command::Demo { out, train, test, seed } => {
             require_admin(&cli, "demo")?;

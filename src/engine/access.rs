@@ -38,6 +38,9 @@ static EFFECTS: LazyLock<HashMap<String, Effect>> = LazyLock::new(|| {
         .collect();
     let mut effects: HashMap<String, Effect> = builtin.into_iter().map(|n| (n, Effect::Pure)).collect();
     effects.extend(cytologia_udfs::effects());
+    // The pg_catalog functions of `cytologia serve` read the catalog only.
+    #[cfg(feature = "pg")]
+    effects.extend(crate::server::catalog_function_names().iter().map(|n| (n.clone(), Effect::ReadsWarehouse)));
     effects
 });
 

@@ -41,11 +41,29 @@ impl Engine {
 
     /// Plans and runs one SQL statement.
     pub async fn execute(&self, sql: &str) -> Result<Output> {
+        let plan = self.plan(sql).await?;
+        self.execute_plan(plan, sql).await
+    }
+
+    /// Parses and plans one SQL statement, checked against the session's role. Placeholders
+    /// (`$1`) stay in the plan, for [`LogicalPlan::with_param_values`].
+    pub async fn plan(&self, sql: &str) -> Result<LogicalPlan> {
+        let statement = super::statement::parse(&self.ctx.state(), sql)?;
+        self.plan_statement(statement).await
+    }
+
+    /// Plans a parsed statement, checked against the session's role.
+    pub async fn plan_statement(&self, statement: datafusion::sql::parser::Statement) -> Result<LogicalPlan> {
         let state = self.ctx.state();
-        let statement = super::statement::parse(&state, sql)?;
         self.check_logs(&state, &statement).await?;
         let plan = state.statement_to_plan(statement).await?;
         super::access::check_session(&plan, state.config_options())?;
+        Ok(plan)
+    }
+
+    /// Runs a plan made by [`Engine::plan`]; `sql` is its text (a stored view's definition).
+    pub async fn execute_plan(&self, plan: LogicalPlan, sql: &str) -> Result<Output> {
+        let state = self.ctx.state();
         match plan {
             LogicalPlan::Ddl(DdlStatement::CreateMemoryTable(c)) => {
                 let name = c.name.table().to_string();

@@ -104,6 +104,16 @@ impl Engine {
         Ok(session)
     }
 
+    /// This session with its own memory pool of `bytes`: sorts, joins and aggregates that
+    /// would hold more fail with "Resources exhausted" instead of growing the process.
+    pub fn with_memory_limit(self, bytes: usize) -> Result<Engine> {
+        use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+        let state = self.ctx.state();
+        let runtime = RuntimeEnvBuilder::from_runtime_env(state.runtime_env()).with_memory_limit(bytes, 1.0).build_arc()?;
+        let state = SessionStateBuilder::new_from_existing(state).with_runtime_env(runtime).build();
+        Ok(Engine { ctx: SessionContext::new_with_state(state), ..self })
+    }
+
     pub fn state(&self) -> SessionState {
         self.ctx.state()
     }

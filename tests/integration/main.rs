@@ -6,5 +6,7 @@ mod inference;
 mod metric;
 mod pipeline;
 mod s3;
+#[cfg(feature = "pg")]
+mod serve;
 mod training;
 mod upgrade;
