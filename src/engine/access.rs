@@ -5,14 +5,14 @@
 //! Table functions are checked when they are planned (`cytologia_udfs::access`); everything
 //! else here, subqueries included, so a function cannot hide inside a view, a CTE or an
 //! EXPLAIN ANALYZE.
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::LazyLock;
 
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::datasource::listing::ListingTable;
 use datafusion::datasource::source_as_provider;
-use datafusion::execution::session_state::SessionStateBuilder;
+use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::logical_expr::{Expr, LogicalPlan, Statement};
 use datafusion::prelude::SessionConfig;
 
@@ -28,21 +28,25 @@ const ANALYST_SETTINGS: &[&str] = &["datafusion.format.", "datafusion.explain.",
 /// effect and only an admin may call it.
 static EFFECTS: LazyLock<HashMap<String, Effect>> = LazyLock::new(|| {
     let state = SessionStateBuilder::new().with_config(SessionConfig::new()).with_default_features().build();
-    let builtin: HashSet<String> = state
-        .scalar_functions()
-        .keys()
-        .chain(state.aggregate_functions().keys())
-        .chain(state.window_functions().keys())
-        .chain(state.table_functions().keys())
-        .cloned()
-        .collect();
-    let mut effects: HashMap<String, Effect> = builtin.into_iter().map(|n| (n, Effect::Pure)).collect();
+    let mut effects: HashMap<String, Effect> = function_names(&state).into_iter().map(|n| (n, Effect::Pure)).collect();
     effects.extend(cytologia_udfs::effects());
     // The pg_catalog functions of `cytologia serve` read the catalog only.
     #[cfg(feature = "pg")]
     effects.extend(crate::server::catalog_function_names().iter().map(|n| (n.clone(), Effect::ReadsWarehouse)));
     effects
 });
+
+/// The names of every function registered in `state`: scalar, aggregate, window and table.
+pub fn function_names(state: &SessionState) -> BTreeSet<String> {
+    state
+        .scalar_functions()
+        .keys()
+        .chain(state.aggregate_functions().keys())
+        .chain(state.window_functions().keys())
+        .chain(state.table_functions().keys())
+        .cloned()
+        .collect()
+}
 
 /// The declared effect of the function called `name`, if any.
 pub fn effect_of(name: &str) -> Option<Effect> {
@@ -148,16 +152,9 @@ mod tests {
     async fn every_registered_function_declares_its_effect() {
         let dir = tempfile::tempdir().unwrap();
         let engine = crate::engine::build(&crate::Config::default().with_warehouse(dir.path().to_str().unwrap())).await.unwrap();
-        let state = engine.state();
-        let names: Vec<&String> = state
-            .scalar_functions()
-            .keys()
-            .chain(state.aggregate_functions().keys())
-            .chain(state.window_functions().keys())
-            .chain(state.table_functions().keys())
-            .collect();
+        let names = function_names(&engine.state());
         assert!(names.len() > 100, "the engine registered only {} functions", names.len());
-        let undeclared: Vec<&&String> = names.iter().filter(|n| effect_of(n).is_none()).collect();
+        let undeclared: Vec<&String> = names.iter().filter(|n| effect_of(n).is_none()).collect();
         assert!(undeclared.is_empty(), "functions without a declared effect: {undeclared:?}");
         for f in cytologia_udfs::all_functions() {
             assert_eq!(effect_of(&f.name), Some(f.effect), "{}", f.name);

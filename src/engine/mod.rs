@@ -104,7 +104,7 @@ impl Engine {
         Ok(session)
     }
 
-    /// This session with its own memory pool of `bytes`: sorts, joins and aggregates that
+    /// The same session with its own memory pool of `bytes`: sorts, joins and aggregates that
     /// would hold more fail with "Resources exhausted" instead of growing the process.
     pub fn with_memory_limit(self, bytes: usize) -> Result<Engine> {
         use datafusion::execution::runtime_env::RuntimeEnvBuilder;

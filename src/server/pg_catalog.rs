@@ -28,17 +28,7 @@ pub fn install(engine: &Engine) -> Result<()> {
 pub fn catalog_function_names() -> &'static BTreeSet<String> {
     static NAMES: LazyLock<BTreeSet<String>> = LazyLock::new(|| {
         let ctx = SessionContext::new();
-        let names = |ctx: &SessionContext| -> BTreeSet<String> {
-            let state = ctx.state();
-            state
-                .scalar_functions()
-                .keys()
-                .chain(state.aggregate_functions().keys())
-                .chain(state.window_functions().keys())
-                .chain(state.table_functions().keys())
-                .cloned()
-                .collect()
-        };
+        let names = |ctx: &SessionContext| crate::engine::access::function_names(&ctx.state());
         let before = names(&ctx);
         if datafusion_pg_catalog::setup_pg_catalog(&ctx, CATALOG, EmptyContextProvider).is_err() {
             return BTreeSet::new();
@@ -90,9 +80,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let engine = crate::engine::build(&crate::Config::default().with_warehouse(dir.path().to_str().unwrap())).await.unwrap();
         install(&engine).unwrap();
-        let state = engine.state();
-        let names: Vec<&String> = state.scalar_functions().keys().chain(state.aggregate_functions().keys()).chain(state.table_functions().keys()).collect();
-        let undeclared: Vec<&&String> = names.iter().filter(|n| crate::engine::access::effect_of(n).is_none()).collect();
+        let names = crate::engine::access::function_names(&engine.state());
+        let undeclared: Vec<&String> = names.iter().filter(|n| crate::engine::access::effect_of(n).is_none()).collect();
         assert!(undeclared.is_empty(), "{undeclared:?}");
         for name in catalog_function_names() {
             assert_eq!(crate::engine::access::effect_of(name), Some(cytologia_udfs::access::Effect::ReadsWarehouse), "{name}");

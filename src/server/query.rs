@@ -430,15 +430,20 @@ impl ExtendedQueryHandler for Queries {
     {
         self.conn.statements.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let prepared = match &portal.statement.statement {
-            Prepared::Plan { plan, sql } if !portal.parameters.is_empty() || !parameter_types(plan)?.is_empty() => {
-                let inferred = parameter_types(plan)?;
-                let wire = wire_types(plan)?;
-                let inferred_refs: Vec<Option<&DataType>> = inferred.iter().map(Option::as_ref).collect();
-                let wire_refs: Vec<Option<&Type>> = wire.iter().map(Some).collect();
-                let values = arrow_pg::datatypes::df::deserialize_parameters_with_server_types(portal, &inferred_refs, &wire_refs)?;
-                let plan = plan.clone().with_param_values(values).map_err(|e| from_engine(e.into()))?;
-                Prepared::Plan { plan, sql: sql.clone() }
-            }
+            // Planned again: a plan holds the table versions of its planning, and a statement
+            // prepared once (psycopg prepares a query run five times) must see later commits.
+            Prepared::Plan { sql, .. } => match self.prepare(sql).await? {
+                Prepared::Plan { plan, sql } if !portal.parameters.is_empty() || !parameter_types(&plan)?.is_empty() => {
+                    let inferred = parameter_types(&plan)?;
+                    let wire = wire_types(&plan)?;
+                    let inferred_refs: Vec<Option<&DataType>> = inferred.iter().map(Option::as_ref).collect();
+                    let wire_refs: Vec<Option<&Type>> = wire.iter().map(Some).collect();
+                    let values = arrow_pg::datatypes::df::deserialize_parameters_with_server_types(portal, &inferred_refs, &wire_refs)?;
+                    let plan = plan.with_param_values(values).map_err(|e| from_engine(e.into()))?;
+                    Prepared::Plan { plan, sql }
+                }
+                fresh => fresh,
+            },
             other => other.clone(),
         };
         self.run(client, prepared, &portal.result_column_format).await

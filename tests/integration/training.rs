@@ -140,7 +140,10 @@ fn a_trained_detector_serves_through_detect_with_the_ap_the_trainer_reported() {
     let images: usize = csv(&wh, "SELECT count(*) AS n FROM detector_rows WHERE fold = 0").lines().nth(1).unwrap().parse().unwrap();
     assert_eq!(got[0][0].parse::<usize>().unwrap(), 3 * images, "top-3 boxes of every validation image on both runtimes");
     let d: f64 = got[0][1].parse().unwrap();
-    assert!(d < 1e-3, "ONNX Runtime and libtorch boxes differ by {d} px");
+    // The two runtimes' float32 convolutions sum in different orders, and the box decode's
+    // exp() enlarges the difference: up to about 1e-3 px has been seen at 416 px. A hundredth
+    // of a pixel is still far below the integer rounding the submission applies.
+    assert!(d < 1e-2, "ONNX Runtime and libtorch boxes differ by {d} px");
 }
 
 /// sql/train/02-04 after a fold-0 detector: out-of-fold boxes fitted to the truth's count,
