@@ -108,6 +108,7 @@ pub async fn serve(engine: Engine, opts: ServeOptions) -> Result<()> {
         _ => None,
     };
     pg_catalog::install(&engine)?;
+    raise_open_files_limit();
     let listener = tokio::net::TcpListener::bind(opts.listen).await.map_err(|e| Error::Usage(format!("cannot listen on {}: {e}", opts.listen)))?;
     let local = listener.local_addr().map_err(|e| Error::io("listener", e))?;
     let shared = Arc::new(connection::Shared::new(engine, roles, opts));
@@ -148,4 +149,17 @@ pub async fn serve(engine: Engine, opts: ServeOptions) -> Result<()> {
     let drained = tokio::time::timeout(shared.opts.drain, shared.drained()).await.is_ok();
     eprintln!("serve: stopped{}", if drained { "" } else { " (statements still running were cut off)" });
     Ok(())
+}
+
+/// Each connection holds a socket: the soft limit on open files (often 1,024) goes up to the
+/// hard one, so `--max-connections` and the refusals past it are what bounds clients.
+fn raise_open_files_limit() {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed to them.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
 }

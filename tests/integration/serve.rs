@@ -352,7 +352,9 @@ fn serve_survives_hostile_clients() {
             refused += 1;
         }
     }
-    assert!(refused >= 900, "{refused} of {} connections were refused", held.len());
+    // Those past the 40 served are refused (fewer connections open if this process runs out
+    // of file descriptors first).
+    assert!(held.len() >= 500 && refused + 40 >= held.len(), "{refused} of {} connections were refused", held.len());
     drop(held);
     std::thread::sleep(Duration::from_millis(500));
     alive();
